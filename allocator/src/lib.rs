@@ -1,0 +1,1 @@
+//! Hierarchical DRF offer allocation behind the Allocator trait.

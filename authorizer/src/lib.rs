@@ -1,0 +1,1 @@
+//! Mesos ACLs behind the Authorizer trait.

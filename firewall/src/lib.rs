@@ -1,0 +1,1 @@
+//! Firewall rules: endpoints disabled by --firewall_rules answer 403.

@@ -1,0 +1,1 @@
+//! The master's Hook trait and the hook manager named by --hooks.

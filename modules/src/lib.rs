@@ -1,0 +1,1 @@
+//! Mesos module manifests (--modules, --modules_dir) and the registry of module kinds the master loads.

@@ -1,0 +1,1 @@
+//! The agent removal rate limiter behind the RateLimiter trait.

@@ -1,0 +1,1 @@
+//! The Registrar: the master's durable record of agents, quota, weights and maintenance.

@@ -1,0 +1,1 @@
+//! Mesos's resource model and its arithmetic, in one place.

@@ -1,0 +1,1 @@
+//! Mesos's State abstraction: versioned variables over swappable Storage backends.

@@ -1,0 +1,1 @@
+//! The version process: /version in Mesos's JSON shape.
