@@ -1,0 +1,72 @@
+//! Choosing a backend from the master's flags.
+
+use crate::{EmbeddedStorage, InMemoryStorage, StateError, Storage};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The storage a master keeps its registry in, as its flags choose it.
+///
+/// The flag values are Mesos's, so existing command lines keep working:
+/// `--registry=replicated_log` (Mesos's default) asks for durable storage,
+/// which here is the embedded store under `--work_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `--registry=in_memory`: nothing survives a restart.
+    InMemory,
+    /// `--registry=replicated_log`: an [`EmbeddedStorage`] in `dir`.
+    Embedded { dir: PathBuf },
+}
+
+impl Backend {
+    /// The backend named by `--registry`, kept under `--work_dir` if durable.
+    pub fn from_flags(registry: &str, work_dir: Option<&Path>) -> Result<Self, StateError> {
+        match registry {
+            "in_memory" => Ok(Backend::InMemory),
+            "replicated_log" => work_dir
+                .map(|dir| Backend::Embedded {
+                    dir: dir.to_owned(),
+                })
+                .ok_or(StateError::WorkDirRequired),
+            other => Err(StateError::UnknownBackend(other.to_owned())),
+        }
+    }
+
+    /// Opens the backend, ready to hand to [`crate::State::new`].
+    pub async fn open(&self) -> Result<Arc<dyn Storage>, StateError> {
+        Ok(match self {
+            Backend::InMemory => Arc::new(InMemoryStorage::new()),
+            Backend::Embedded { dir } => Arc::new(EmbeddedStorage::open(dir).await?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mesos_flag_values_choose_the_backend() {
+        assert_eq!(
+            Backend::from_flags("in_memory", None).unwrap(),
+            Backend::InMemory
+        );
+        assert_eq!(
+            Backend::from_flags("replicated_log", Some(Path::new("w"))).unwrap(),
+            Backend::Embedded { dir: "w".into() }
+        );
+    }
+
+    #[test]
+    fn durable_backend_needs_a_work_dir() {
+        assert!(matches!(
+            Backend::from_flags("replicated_log", None),
+            Err(StateError::WorkDirRequired)
+        ));
+    }
+
+    #[test]
+    fn unknown_backend_is_named_in_the_error() {
+        let error = Backend::from_flags("leveldb", None).unwrap_err();
+        assert!(error.to_string().contains("'leveldb'"), "{error}");
+    }
+}
