@@ -252,7 +252,7 @@ impl Timer {
         if samples.len() == TIMER_WINDOW {
             samples.pop_front();
         }
-        samples.push_back(elapsed.as_secs_f64() * 1000.0);
+        samples.push_back(elapsed.as_nanos() as f64 / 1e6);
     }
 
     /// Starts timing; the duration is recorded when the guard is dropped.

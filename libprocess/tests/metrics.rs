@@ -1,0 +1,198 @@
+//! The runtime's own processes: metrics, logging, profiler, __processes__.
+
+mod common;
+
+use std::time::Duration;
+
+use common::get;
+use libprocess::{Config, Context, Process};
+use serde_json::Value;
+
+#[test]
+fn the_registry_renders_like_mesos() {
+    let metrics = libprocess::Metrics::default();
+    let counter = metrics.counter("master/messages_received");
+    counter.increment();
+    counter.add(2);
+    assert_eq!(metrics.counter("master/messages_received").get(), 3);
+    metrics.gauge("master/elected").set(1.0);
+    metrics.gauge_fn("master/uptime_secs", || 12.5);
+    let timer = metrics.timer("registrar/state_store_ms");
+    timer.record(Duration::from_micros(65));
+    timer.record(Duration::from_micros(259));
+
+    let snapshot = metrics.snapshot();
+    assert_eq!(snapshot["master/messages_received"], 3.0);
+    assert_eq!(snapshot["master/elected"], 1.0);
+    assert_eq!(snapshot["master/uptime_secs"], 12.5);
+    assert_eq!(snapshot["registrar/state_store_ms"], 0.259);
+    assert_eq!(snapshot["registrar/state_store_ms/count"], 2.0);
+    assert_eq!(snapshot["registrar/state_store_ms/min"], 0.065);
+    assert_eq!(snapshot["registrar/state_store_ms/max"], 0.259);
+    // Percentiles interpolate between ranks, as stout's Statistics do.
+    assert!((snapshot["registrar/state_store_ms/p50"] - 0.162).abs() < 1e-12);
+    assert!((snapshot["registrar/state_store_ms/p90"] - 0.2396).abs() < 1e-12);
+    for suffix in ["p95", "p99", "p999", "p9999"] {
+        assert!(snapshot.contains_key(&format!("registrar/state_store_ms/{suffix}")));
+    }
+
+    let json = metrics.snapshot_json();
+    assert!(json.starts_with("{\"master/elected\":1.0,\"master/messages_received\":3.0,"), "{json}");
+    let parsed: serde_json::Map<String, Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed.len(), snapshot.len());
+}
+
+#[tokio::test]
+async fn metrics_snapshot_is_served_with_timeout_and_jsonp() {
+    let runtime = common::start().await;
+    runtime.metrics().counter("test/hits").add(7);
+    let response = get(runtime.address(), "/metrics/snapshot").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("Content-Type"), Some("application/json"));
+    let parsed: Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(parsed["test/hits"], 7.0);
+
+    assert_eq!(get(runtime.address(), "/metrics/snapshot?timeout=5secs").await.status, 200);
+    assert_eq!(get(runtime.address(), "/metrics/snapshot?timeout=soon").await.status, 400);
+    let jsonp = get(runtime.address(), "/metrics/snapshot?jsonp=cb").await;
+    assert!(jsonp.text().starts_with("cb({"), "{}", jsonp.text());
+    assert_eq!(jsonp.header("Content-Type"), Some("text/javascript"));
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn logging_toggle_raises_verbosity_for_a_while() {
+    let runtime = common::start().await;
+    let (changes, mut levels) = tokio::sync::mpsc::unbounded_channel();
+    runtime.on_verbosity_change(move |level| {
+        let _ = changes.send(level);
+    });
+    let address = runtime.address();
+    assert_eq!(get(address, "/logging/toggle").await.text(), "0\n");
+    assert_eq!(get(address, "/logging/toggle?level=2").await.status, 400);
+    assert_eq!(get(address, "/logging/toggle?duration=1secs").await.status, 400);
+    assert_eq!(get(address, "/logging/toggle?level=x&duration=1secs").await.status, 400);
+    assert_eq!(get(address, "/logging/toggle?level=2&duration=forever").await.status, 400);
+
+    assert_eq!(get(address, "/logging/toggle?level=3&duration=200ms").await.status, 200);
+    assert_eq!(common::next(&mut levels).await, 3);
+    assert_eq!(runtime.verbosity(), 3);
+    // The level goes back to the original when the duration is over.
+    assert_eq!(common::next(&mut levels).await, 0);
+    assert_eq!(get(address, "/logging/toggle").await.text(), "0\n");
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn profiler_needs_enabling_then_starts_and_stops() {
+    let disabled = common::start().await;
+    let refused = get(disabled.address(), "/profiler/start").await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("LIBPROCESS_ENABLE_PROFILER=1"));
+    assert_eq!(get(disabled.address(), "/profiler/stop").await.status, 400);
+    disabled.shutdown().await;
+
+    let runtime = common::start_with(Config {
+        enable_profiler: true,
+        ..Config::loopback()
+    })
+    .await;
+    let address = runtime.address();
+    assert_eq!(get(address, "/profiler/stop").await.text(), "Profiler not running.\n");
+    assert_eq!(get(address, "/profiler/start").await.text(), "Profiler started.\n");
+    assert_eq!(get(address, "/profiler/start").await.text(), "Profiler already started.\n");
+    // Give the sampler something to see.
+    let mut spin = 0u64;
+    for i in 0..2_000_000u64 {
+        spin = spin.wrapping_mul(31).wrapping_add(i);
+    }
+    std::hint::black_box(spin);
+    let profile = get(address, "/profiler/stop").await;
+    assert_eq!(profile.status, 200);
+    assert_eq!(profile.header("Content-Type"), Some("image/svg+xml"));
+    assert!(profile.text().contains("<svg"));
+    runtime.shutdown().await;
+}
+
+struct Idle;
+impl Process for Idle {}
+
+struct Busy;
+impl Process for Busy {
+    fn initialize(&mut self, ctx: &mut Context<Self>) {
+        ctx.install("block", |_: &mut Busy, _: &mut Context<Busy>, _| {
+            // Holds the process so later messages stay queued.
+            std::thread::sleep(Duration::from_millis(300));
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_lists_live_processes_with_queues_and_counters() {
+    let runtime = common::start().await;
+    runtime.spawn("idle", Idle).unwrap();
+    let busy = runtime.spawn("busy", Busy).unwrap();
+    let from = runtime.upid("test");
+    for _ in 0..3 {
+        runtime.send(&from, busy.upid(), "block", bytes::Bytes::new());
+    }
+    let listing: Value = serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
+    let ids: Vec<&str> = listing.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for id in ["idle", "busy", "metrics", "logging", "profiler", "__processes__"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    let busy_entry = listing.as_array().unwrap().iter().find(|p| p["id"] == "busy").unwrap();
+    assert_eq!(busy_entry["messages_received"], 3);
+    let queued = busy_entry["events"].as_array().unwrap();
+    assert_eq!(busy_entry["queue_depth"].as_u64().unwrap() as usize, queued.len());
+    assert!(queued.iter().all(|event| event["type"] == "MESSAGE" && event["name"] == "block"));
+
+    // Terminated processes are reaped from the listing.
+    busy.terminate();
+    busy.wait().await;
+    let listing: Value = serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
+    assert!(listing.as_array().unwrap().iter().all(|p| p["id"] != "busy"));
+    runtime.shutdown().await;
+}
+
+#[test]
+fn environment_configures_the_runtime() {
+    let env = |name: &str| {
+        match name {
+            "LIBPROCESS_IP" => Some("127.0.0.1"),
+            "LIBPROCESS_PORT" => Some("5050"),
+            "LIBPROCESS_ADVERTISE_IP" => Some("10.0.0.1"),
+            "LIBPROCESS_ADVERTISE_PORT" => Some("15050"),
+            "LIBPROCESS_NUM_WORKER_THREADS" => Some("3"),
+            "LIBPROCESS_ENABLE_PROFILER" => Some("1"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    };
+    let config = Config::from_lookup(env).unwrap();
+    assert_eq!(config.ip, Some(std::net::Ipv4Addr::LOCALHOST));
+    assert_eq!(config.port, 5050);
+    assert_eq!(config.advertise_ip, Some(std::net::Ipv4Addr::new(10, 0, 0, 1)));
+    assert_eq!(config.advertise_port, Some(15050));
+    assert_eq!(config.worker_threads, 3);
+    assert!(config.enable_profiler);
+    let tokio = config.build_tokio_runtime().unwrap();
+    assert_eq!(tokio.metrics().num_workers(), 3);
+
+    let bad = |name: &str| (name == "LIBPROCESS_NUM_WORKER_THREADS").then(|| "0".to_owned());
+    assert!(Config::from_lookup(bad).is_err());
+    let bad = |name: &str| (name == "LIBPROCESS_IP").then(|| "not-an-ip".to_owned());
+    assert!(Config::from_lookup(bad).is_err());
+}
+
+#[tokio::test]
+async fn advertised_address_goes_into_upids() {
+    let runtime = common::start_with(Config {
+        advertise_ip: Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        advertise_port: Some(15050),
+        ..Config::loopback()
+    })
+    .await;
+    assert_eq!(runtime.upid("master").to_string(), "master@127.0.0.2:15050");
+    runtime.shutdown().await;
+}
