@@ -149,7 +149,7 @@ master_flags! {
     /// removed for not reregistering in time; above it the master exits instead.
     recovery_agent_removal_limit | recovery_slave_removal_limit: String = "100%";
     /// How fast agents that fail health checks may be removed, as
-    /// <count>/<duration>, e.g. 1/20mins. Unset: as soon as they fail.
+    /// COUNT/DURATION, e.g. 1/20mins. Unset: as soon as they fail.
     agent_removal_rate_limit | slave_removal_rate_limit: Option<String>;
     /// File with the hostnames of the only agents whose resources are offered,
     /// one per line, re-read periodically (/path or file:///path). Unset: all agents.
