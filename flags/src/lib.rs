@@ -22,10 +22,25 @@
 //! # Ok::<(), flags::FlagsError>(())
 //! ```
 //!
-//! Defaults, then `MESOS_<NAME>` variables, then `--name=value` arguments are
-//! layered with figment, later ones winning. The rules for names, booleans,
-//! duplicates and `file://` values are stout's; see the [`load`](MasterFlags::load_from)
-//! documentation and the `load` module.
+//! The rules are stout's (`FlagsBase::load`), so a Mesos command line behaves
+//! the same here:
+//!
+//! * `--name=value`; booleans also as `--name` (true) and `--no-name` (false);
+//!   names are case-insensitive; `--` ends the flags; arguments that do not
+//!   start with `--` are ignored (with a warning here).
+//! * An unknown command-line flag is an error; unknown `MESOS_*` variables are
+//!   ignored, since other tools use that prefix too.
+//! * A flag given twice in the same source, also under its deprecated name, is
+//!   an error.
+//! * `file:///path` is replaced by the file's contents, except for path flags
+//!   (`--whitelist`, `--credentials`) which keep the text for their reader.
+//!   JSON flags also read a bare absolute path, with a deprecation warning.
+//!   `--zk=file:///path` reads the URL from the file but `/flags` shows the path.
+//!
+//! The three sources are figment layers, each overriding the one before:
+//! defaults, then the environment, then the command line. Stout rejects a flag
+//! given in the environment under one name and on the command line under the
+//! other; here the command line simply wins, as it does for the same name.
 //!
 //! # Errors
 //!
@@ -44,6 +59,12 @@
 //!
 //! [`MasterFlags::to_mesos_map`] gives the `name -> value` map that Mesos
 //! shows in `/flags` and `GET_FLAGS`; [`usage`] gives the `--help` text.
+//!
+//! Two known differences from Mesos: JSON flags render as the compact JSON
+//! given (Mesos prints `--acls`, `--firewall_rules`, `--rate_limits` and
+//! `--modules` in protobuf text format, which needs their schema), and
+//! `--max_executors_per_agent` is absent, as in Mesos builds without the
+//! port-mapping isolator (the golden master's).
 //!
 //! # Values
 //!

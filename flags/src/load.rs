@@ -1,24 +1,6 @@
 //! Loading [`MasterFlags`] from the command line and the `MESOS_*` environment.
 //!
-//! The rules are stout's (`FlagsBase::load`), so a Mesos command line behaves
-//! the same here:
-//!
-//! * `--name=value`; booleans also as `--name` (true) and `--no-name` (false);
-//!   names are case-insensitive; `--` ends the flags; arguments that do not
-//!   start with `--` are ignored (with a warning here).
-//! * An unknown command-line flag is an error; unknown `MESOS_*` variables are
-//!   ignored, since other tools use that prefix too.
-//! * A flag given twice in the same source, also under its deprecated name, is
-//!   an error.
-//! * `file:///path` is replaced by the file's contents, except for path flags
-//!   (`--whitelist`, `--credentials`) which keep the text for their reader.
-//!   JSON flags also read a bare absolute path, with a deprecation warning.
-//!   `--zk=file:///path` reads the URL from the file but `/flags` shows the path.
-//!
-//! The three sources are figment layers, each overriding the one before:
-//! defaults, then the environment, then the command line. Stout rejects a flag
-//! given in the environment under one name and on the command line under the
-//! other; here the command line simply wins, as it does for the same name.
+//! The rules are documented at the crate root.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
