@@ -37,7 +37,10 @@ fn the_registry_renders_like_mesos() {
     }
 
     let json = metrics.snapshot_json();
-    assert!(json.starts_with("{\"master/elected\":1.0,\"master/messages_received\":3.0,"), "{json}");
+    assert!(
+        json.starts_with("{\"master/elected\":1.0,\"master/messages_received\":3.0,"),
+        "{json}"
+    );
     let parsed: serde_json::Map<String, Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed.len(), snapshot.len());
 }
@@ -52,8 +55,18 @@ async fn metrics_snapshot_is_served_with_timeout_and_jsonp() {
     let parsed: Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(parsed["test/hits"], 7.0);
 
-    assert_eq!(get(runtime.address(), "/metrics/snapshot?timeout=5secs").await.status, 200);
-    assert_eq!(get(runtime.address(), "/metrics/snapshot?timeout=soon").await.status, 400);
+    assert_eq!(
+        get(runtime.address(), "/metrics/snapshot?timeout=5secs")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(runtime.address(), "/metrics/snapshot?timeout=soon")
+            .await
+            .status,
+        400
+    );
     let jsonp = get(runtime.address(), "/metrics/snapshot?jsonp=cb").await;
     assert!(jsonp.text().starts_with("cb({"), "{}", jsonp.text());
     assert_eq!(jsonp.header("Content-Type"), Some("text/javascript"));
@@ -70,11 +83,29 @@ async fn logging_toggle_raises_verbosity_for_a_while() {
     let address = runtime.address();
     assert_eq!(get(address, "/logging/toggle").await.text(), "0\n");
     assert_eq!(get(address, "/logging/toggle?level=2").await.status, 400);
-    assert_eq!(get(address, "/logging/toggle?duration=1secs").await.status, 400);
-    assert_eq!(get(address, "/logging/toggle?level=x&duration=1secs").await.status, 400);
-    assert_eq!(get(address, "/logging/toggle?level=2&duration=forever").await.status, 400);
+    assert_eq!(
+        get(address, "/logging/toggle?duration=1secs").await.status,
+        400
+    );
+    assert_eq!(
+        get(address, "/logging/toggle?level=x&duration=1secs")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        get(address, "/logging/toggle?level=2&duration=forever")
+            .await
+            .status,
+        400
+    );
 
-    assert_eq!(get(address, "/logging/toggle?level=3&duration=200ms").await.status, 200);
+    assert_eq!(
+        get(address, "/logging/toggle?level=3&duration=200ms")
+            .await
+            .status,
+        200
+    );
     assert_eq!(common::next(&mut levels).await, 3);
     assert_eq!(runtime.verbosity(), 3);
     // The level goes back to the original when the duration is over.
@@ -98,9 +129,18 @@ async fn profiler_needs_enabling_then_starts_and_stops() {
     })
     .await;
     let address = runtime.address();
-    assert_eq!(get(address, "/profiler/stop").await.text(), "Profiler not running.\n");
-    assert_eq!(get(address, "/profiler/start").await.text(), "Profiler started.\n");
-    assert_eq!(get(address, "/profiler/start").await.text(), "Profiler already started.\n");
+    assert_eq!(
+        get(address, "/profiler/stop").await.text(),
+        "Profiler not running.\n"
+    );
+    assert_eq!(
+        get(address, "/profiler/start").await.text(),
+        "Profiler started.\n"
+    );
+    assert_eq!(
+        get(address, "/profiler/start").await.text(),
+        "Profiler already started.\n"
+    );
     // Give the sampler something to see.
     let mut spin = 0u64;
     for i in 0..2_000_000u64 {
@@ -136,22 +176,54 @@ async fn processes_lists_live_processes_with_queues_and_counters() {
     for _ in 0..3 {
         runtime.send(&from, busy.upid(), "block", bytes::Bytes::new());
     }
-    let listing: Value = serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
-    let ids: Vec<&str> = listing.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-    for id in ["idle", "busy", "metrics", "logging", "profiler", "__processes__"] {
+    let listing: Value =
+        serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
+    let ids: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "idle",
+        "busy",
+        "metrics",
+        "logging",
+        "profiler",
+        "__processes__",
+    ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
     }
-    let busy_entry = listing.as_array().unwrap().iter().find(|p| p["id"] == "busy").unwrap();
+    let busy_entry = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "busy")
+        .unwrap();
     assert_eq!(busy_entry["messages_received"], 3);
     let queued = busy_entry["events"].as_array().unwrap();
-    assert_eq!(busy_entry["queue_depth"].as_u64().unwrap() as usize, queued.len());
-    assert!(queued.iter().all(|event| event["type"] == "MESSAGE" && event["name"] == "block"));
+    assert_eq!(
+        busy_entry["queue_depth"].as_u64().unwrap() as usize,
+        queued.len()
+    );
+    assert!(
+        queued
+            .iter()
+            .all(|event| event["type"] == "MESSAGE" && event["name"] == "block")
+    );
 
     // Terminated processes are reaped from the listing.
     busy.terminate();
     busy.wait().await;
-    let listing: Value = serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
-    assert!(listing.as_array().unwrap().iter().all(|p| p["id"] != "busy"));
+    let listing: Value =
+        serde_json::from_slice(&get(runtime.address(), "/__processes__").await.body).unwrap();
+    assert!(
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != "busy")
+    );
     runtime.shutdown().await;
 }
 
@@ -172,7 +244,10 @@ fn environment_configures_the_runtime() {
     let config = Config::from_lookup(env).unwrap();
     assert_eq!(config.ip, Some(std::net::Ipv4Addr::LOCALHOST));
     assert_eq!(config.port, 5050);
-    assert_eq!(config.advertise_ip, Some(std::net::Ipv4Addr::new(10, 0, 0, 1)));
+    assert_eq!(
+        config.advertise_ip,
+        Some(std::net::Ipv4Addr::new(10, 0, 0, 1))
+    );
     assert_eq!(config.advertise_port, Some(15050));
     assert_eq!(config.worker_threads, 3);
     assert!(config.enable_profiler);
