@@ -33,7 +33,9 @@ pub struct Rejection {
 }
 
 /// Answers `403 Forbidden` for requests to the listed paths (exact match on
-/// the path, without query string, as libprocess compares).
+/// the path, without query string, as libprocess compares). Like libprocess,
+/// the runtime applies rules after routing a bare path to its delegate, so
+/// `/master/state` also covers the alias `/state`.
 #[derive(Debug, Clone, Default)]
 pub struct DisabledEndpoints {
     paths: HashSet<String>,

@@ -1,0 +1,293 @@
+//! The Mesos master, assembled from its startup stages.
+//!
+//! [`MasterBuilder::start`] runs the stages in the order of Mesos's
+//! `src/master/main.cpp` — libprocess, version, firewall, modules, hooks,
+//! allocator, registry storage, state, contender/detector, authorizer, agent
+//! removal rate limiter, Master — logging each. A stage that cannot start
+//! returns a [`StartupError`] naming the stage, the flag and the fix; the
+//! binary prints it as one line and exits 1.
+//!
+//! Each stage's implementation can be replaced in code before `start`
+//! ([`MasterBuilder::storage`], [`MasterBuilder::detector`], ...); otherwise
+//! the flags choose it, as in Mesos.
+
+mod endpoints;
+mod info;
+
+use detector::{
+    MasterContender, MasterDetector, StandaloneMasterContender, StandaloneMasterDetector,
+};
+use flags::MasterFlags;
+use hooks::HookManager;
+use libprocess::{Config, Runtime};
+use rate_limiter::RateLimiter;
+use state::{Backend, State, Storage};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use thiserror::Error;
+
+pub use info::master_info;
+
+/// A startup stage that failed, with the flag to look at and the fix.
+#[derive(Debug, Error)]
+#[error("Failed to start the master at stage '{stage}': {message}")]
+pub struct StartupError {
+    pub stage: &'static str,
+    pub message: String,
+}
+
+impl StartupError {
+    fn new(stage: &'static str, message: impl std::fmt::Display) -> Self {
+        Self {
+            stage,
+            message: message.to_string().replace('\n', " "),
+        }
+    }
+}
+
+/// Assembles a master; stages not given in code come from the flags.
+#[derive(Debug)]
+pub struct MasterBuilder {
+    flags: MasterFlags,
+    storage: Option<Arc<dyn Storage>>,
+    contender: Option<Arc<dyn MasterContender>>,
+    detector: Option<Arc<dyn MasterDetector>>,
+    hooks: HookManager,
+    agent_removal_limiter: Option<Arc<dyn RateLimiter>>,
+}
+
+impl MasterBuilder {
+    pub fn new(flags: MasterFlags) -> Self {
+        Self {
+            flags,
+            storage: None,
+            contender: None,
+            detector: None,
+            hooks: HookManager::new(),
+            agent_removal_limiter: None,
+        }
+    }
+
+    /// Registry storage to use instead of the one `--registry` names.
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// A contender/detector pair to use instead of the standalone one.
+    pub fn leader_election(
+        mut self,
+        contender: Arc<dyn MasterContender>,
+        detector: Arc<dyn MasterDetector>,
+    ) -> Self {
+        self.contender = Some(contender);
+        self.detector = Some(detector);
+        self
+    }
+
+    /// Hooks to call, in addition to none named by `--hooks`.
+    pub fn hooks(mut self, hooks: HookManager) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The limiter to take agent removal permits from, instead of the one
+    /// `--agent_removal_rate_limit` describes.
+    pub fn agent_removal_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.agent_removal_limiter = Some(limiter);
+        self
+    }
+
+    /// Runs the startup stages in Mesos's order and spawns the master.
+    pub async fn start(self) -> Result<Master, StartupError> {
+        let flags = self.flags;
+
+        tracing::info!(stage = "libprocess", "initializing the runtime");
+        let runtime = Runtime::start(runtime_config(&flags)?)
+            .await
+            .map_err(|e| StartupError::new("libprocess", format!("{e}; check --ip and --port")))?;
+
+        tracing::info!(stage = "version", "spawning the version process");
+        endpoints::spawn_version(&runtime).map_err(|e| StartupError::new("version", e))?;
+
+        tracing::info!(stage = "firewall", "installing firewall rules");
+        if let Some(rules) = &flags.firewall_rules {
+            let rules = firewall::rules_from_json(&rules.to_string())
+                .map_err(|e| StartupError::new("firewall", e))?;
+            runtime.set_request_filter(move |request| {
+                firewall::check(&rules, request.path())
+                    .map(|rejection| libprocess::Response::forbidden(rejection.body))
+            });
+        }
+
+        tracing::info!(stage = "modules", "loading modules");
+        if flags.modules.is_some() || flags.modules_dir.is_some() {
+            return Err(StartupError::new(
+                "modules",
+                "Flags '--modules' and '--modules_dir': this master cannot load modules yet; \
+                 remove these flags",
+            ));
+        }
+
+        tracing::info!(stage = "hooks", "initializing hooks");
+        if let Some(names) = &flags.hooks {
+            return Err(StartupError::new(
+                "hooks",
+                format!(
+                    "Flag '--hooks={names}': hooks are loaded from modules, which this master \
+                     cannot load yet; remove the flag"
+                ),
+            ));
+        }
+        let hooks = self.hooks;
+
+        tracing::info!(stage = "allocator", allocator = %flags.allocator, "creating the allocator");
+        if !matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") {
+            return Err(StartupError::new(
+                "allocator",
+                format!(
+                    "Flag '--allocator={}': unknown allocator; use 'HierarchicalDRF' (the default)",
+                    flags.allocator
+                ),
+            ));
+        }
+
+        tracing::info!(stage = "registry storage", registry = %flags.registry, "opening registry storage");
+        let storage = match self.storage {
+            Some(storage) => storage,
+            None => open_storage(&flags).await?,
+        };
+
+        tracing::info!(stage = "state", "creating the state");
+        let state = State::new(storage);
+
+        tracing::info!(
+            stage = "contender/detector",
+            "creating the master contender and detector"
+        );
+        if flags.zk.is_some() && self.contender.is_none() {
+            return Err(StartupError::new(
+                "contender/detector",
+                "Flag '--zk': ZooKeeper leader election is not available in this master yet; \
+                 omit --zk to run a standalone master",
+            ));
+        }
+        let standalone = Arc::new(StandaloneMasterDetector::default());
+        let (contender, detector): (Arc<dyn MasterContender>, Arc<dyn MasterDetector>) =
+            match (self.contender, self.detector) {
+                (Some(contender), Some(detector)) => (contender, detector),
+                _ => (
+                    Arc::new(StandaloneMasterContender::new()),
+                    standalone.clone(),
+                ),
+            };
+
+        tracing::info!(stage = "authorizer", "creating the authorizer");
+        if flags.acls.is_some() {
+            return Err(StartupError::new(
+                "authorizer",
+                "Flag '--acls': the local authorizer is not available in this master yet; \
+                 remove --acls (every action is then permitted, as in Mesos without ACLs)",
+            ));
+        }
+
+        tracing::info!(
+            stage = "agent removal rate limiter",
+            "creating the rate limiter"
+        );
+        let agent_removal_limiter = match self.agent_removal_limiter {
+            Some(limiter) => limiter,
+            None => rate_limiter::agent_removal_limiter(flags.agent_removal_rate_limit.as_deref())
+                .map_err(|e| StartupError::new("agent removal rate limiter", e))?,
+        };
+
+        tracing::info!(stage = "master", "spawning the master");
+        let info = master_info(&runtime, &flags);
+        contender.initialize(info.clone());
+        // Without ZooKeeper the master elects itself, as Mesos's main does.
+        standalone.appoint(Some(info.clone()));
+        endpoints::spawn_master(&runtime, &flags).map_err(|e| StartupError::new("master", e))?;
+        tracing::info!(pid = %info.pid(), "master started");
+
+        Ok(Master {
+            runtime,
+            info,
+            state,
+            contender,
+            detector,
+            hooks,
+            agent_removal_limiter,
+        })
+    }
+}
+
+/// A started master: the running runtime and the stages it was built from.
+#[derive(Debug)]
+pub struct Master {
+    pub runtime: Runtime,
+    pub info: proto::mesos::MasterInfo,
+    pub state: State,
+    pub contender: Arc<dyn MasterContender>,
+    pub detector: Arc<dyn MasterDetector>,
+    pub hooks: HookManager,
+    pub agent_removal_limiter: Arc<dyn RateLimiter>,
+}
+
+fn runtime_config(flags: &MasterFlags) -> Result<Config, StartupError> {
+    let ip =
+        |flag: &'static str, value: &Option<String>| -> Result<Option<Ipv4Addr>, StartupError> {
+            value
+                .as_deref()
+                .map(|text| {
+                    text.parse().map_err(|_| {
+                        StartupError::new(
+                            "libprocess",
+                            format!(
+                                "Flag '--{flag}={text}': expected an IPv4 address such as 10.0.0.1"
+                            ),
+                        )
+                    })
+                })
+                .transpose()
+        };
+    let advertise_port = flags
+        .advertise_port
+        .as_deref()
+        .map(|text| {
+            text.parse::<u16>().map_err(|_| {
+                StartupError::new(
+                    "libprocess",
+                    format!("Flag '--advertise_port={text}': expected a port number (0-65535)"),
+                )
+            })
+        })
+        .transpose()?;
+    let from_env = Config::from_env().map_err(|e| StartupError::new("libprocess", e))?;
+    Ok(Config {
+        ip: ip("ip", &flags.ip)?,
+        port: flags.port,
+        advertise_ip: ip("advertise_ip", &flags.advertise_ip)?,
+        advertise_port,
+        delegate: Some("master".to_owned()),
+        ..from_env
+    })
+}
+
+async fn open_storage(flags: &MasterFlags) -> Result<Arc<dyn Storage>, StartupError> {
+    let work_dir = flags.work_dir.as_deref().map(std::path::Path::new);
+    let backend = Backend::from_flags(&flags.registry, work_dir).map_err(|e| {
+        StartupError::new(
+            "registry storage",
+            format!("Flag '--registry={}': {e}", flags.registry),
+        )
+    })?;
+    if flags.registry == "replicated_log" {
+        tracing::info!(
+            "--registry=replicated_log: keeping the registry in the embedded durable store under --work_dir"
+        );
+    }
+    backend
+        .open()
+        .await
+        .map_err(|e| StartupError::new("registry storage", format!("{e}; check --work_dir")))
+}
