@@ -259,14 +259,22 @@ impl Resources {
 
     /// Marks every entry as allocated to `role`.
     pub fn allocate(&mut self, role: &str) {
-        self.0
-            .iter_mut()
-            .for_each(|resource| resource.allocate(role));
+        self.change_in_place(|resource| resource.allocate(role));
     }
 
     /// Clears every allocation mark.
     pub fn unallocate(&mut self) {
-        self.0.iter_mut().for_each(Resource::unallocate);
+        self.change_in_place(Resource::unallocate);
+    }
+
+    /// Applies `change` to each entry and re-combines them: entries that
+    /// differed only in what changed now combine. (Mesos skips this step, so
+    /// there `cpus(allocated: a):1; cpus(allocated: b):3` unallocated does not
+    /// contain `cpus:4`; here it does.)
+    fn change_in_place(&mut self, change: impl FnMut(&mut Resource)) {
+        let mut entries = std::mem::take(&mut self.0);
+        entries.iter_mut().for_each(change);
+        self.extend(entries);
     }
 
     /// Reserves (or refines the reservation of) every entry.
