@@ -20,7 +20,7 @@
 //!
 //! A `Resource` is valid by construction: it is built through
 //! [`Resource::new`], [`Resource::from_proto`] or [`Resources::parse`], each
-//! of which applies Mesos's rules ([`validate`]).
+//! of which applies Mesos's rules (see [`Resources::validate`]).
 //!
 //! # Arithmetic
 //!
@@ -80,7 +80,7 @@ mod resource;
 mod resources;
 pub mod roles;
 mod scalar;
-pub mod validate;
+mod validate;
 mod values;
 
 pub use error::ResourcesError;

@@ -102,8 +102,8 @@ impl Resource {
         })
     }
 
-    /// Reads a proto `Resource` in any of Mesos's formats, checking it with
-    /// [`validate::resource`] first.
+    /// Reads a proto `Resource` in any of Mesos's formats, checking it first
+    /// by Mesos's rules (see [`crate::Resources::validate`]).
     pub fn from_proto(resource: &pb::Resource) -> Result<Resource, ResourcesError> {
         validate::resource(resource).map_err(|reason| ResourcesError::Invalid {
             resource: proto::json::to_string(resource),
@@ -117,7 +117,7 @@ impl Resource {
         Resource::from_proto(&crate::convert::devolve(resource)?)
     }
 
-    /// Builds from a proto that passed [`validate::resource`].
+    /// Builds from a proto that passed `validate::resource`.
     #[allow(deprecated)] // `role` and `reservation`: the pre-refinement format.
     fn from_valid_proto(resource: &pb::Resource) -> Resource {
         let value = match resource.r#type() {

@@ -43,8 +43,14 @@ impl Resources {
         Ok(parsed.into_iter().collect())
     }
 
-    /// Checks each proto resource (see [`crate::validate::resource`]); the
-    /// error names the first invalid one.
+    /// Checks each proto resource by Mesos's rules: a non-empty name; a
+    /// value matching the type (only SCALAR, RANGES, SET), scalars
+    /// non-negative and not below 0.001, ranges not inverted or overlapping,
+    /// set items distinct; disk information only on `disk`, with a path or
+    /// mount only for PATH/MOUNT sources; valid role names, a reservation
+    /// stack whose refinements are DYNAMIC and to strict sub-roles, and
+    /// deprecated `role`/`reservation` fields consistent with it; sharing
+    /// only for persistent volumes. The error names the first invalid one.
     pub fn validate(resources: &[pb::Resource]) -> Result<(), ResourcesError> {
         resources
             .iter()
