@@ -4,14 +4,11 @@
 
 use flags::MasterFlags;
 use serde_json::Value as Json;
-use std::path::PathBuf;
 use std::process::Command;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn golden(path: &str) -> Json {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/golden/mesos-1.11")
-        .join(path);
+    let file = testkit::golden_dir().join(path);
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("golden file {} is needed: {e}", file.display()));
     serde_json::from_str(&text).unwrap()

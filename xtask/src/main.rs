@@ -14,6 +14,8 @@ use std::process::Command;
 /// whether it is already there without asking dpkg on every run). Add a
 /// package here in the same commit as the first test that needs it.
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // Leader election and the HA registry: tests start private servers.
+    ("zookeeper", "/usr/share/java/zookeeper.jar"),
     // libprocess interop: a Go program on mesos-go 0.0.6's messenger.
     ("golang-go", "/usr/bin/go"),
     (

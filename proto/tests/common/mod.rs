@@ -9,15 +9,7 @@ use prost_reflect::{FieldDescriptor, MessageDescriptor};
 use serde_json::Value as Json;
 use std::path::PathBuf;
 
-pub fn golden_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden/mesos-1.11");
-    assert!(
-        dir.join("README.md").is_file(),
-        "golden captures not found at {}: they live in shared/ beside the repository",
-        dir.display()
-    );
-    dir
-}
+pub use testkit::golden_dir;
 
 /// One HTTP message of a capture (`*/messages.jsonl`).
 #[derive(Debug, Clone)]

@@ -1,0 +1,37 @@
+//! Test support shared by the workspace's tests (a dev-dependency only).
+//!
+//! - [`golden_dir`]: the captures of a real Mesos 1.11 cluster that the wire
+//!   tests compare against;
+//! - [`free_port`]: a loopback port nobody listens on;
+//! - [`ZooKeeper`]: a private ZooKeeper 3.8 server (Debian's `zookeeper`
+//!   package, installed by `cargo xtask setup`) on 127.0.0.1, stopped when
+//!   dropped.
+//!
+//! Servers here listen on loopback only, and a missing dependency is a test
+//! failure that says how to install it, never a skipped test.
+
+mod zookeeper;
+
+pub use zookeeper::ZooKeeper;
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::PathBuf;
+
+/// `shared/golden/mesos-1.11`, beside the repository. Panics if absent.
+pub fn golden_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden/mesos-1.11");
+    assert!(
+        dir.join("README.md").is_file(),
+        "golden captures not found at {}: they live in shared/ beside the repository",
+        dir.display()
+    );
+    dir
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("bind an ephemeral loopback port")
+        .port()
+}
