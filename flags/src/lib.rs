@@ -70,7 +70,8 @@
 //!
 //! [`Duration`] and [`Bytes`] parse and print like stout (`15secs`, `4KB`).
 //! JSON flags are kept as a [`JsonObject`] for the crate that owns their
-//! message; `--zk` is a [`SecurePathOrValue`]; path flags are `PathBuf`s.
+//! message; `--zk` is a [`SecurePathOrValue`] whose value parses as a
+//! [`ZkUrl`]; path flags are `PathBuf`s.
 
 mod bytes;
 mod duration;
@@ -81,6 +82,7 @@ mod load;
 mod master;
 mod validate;
 mod value;
+mod zk_url;
 
 pub use bytes::{Bytes, ParseBytesError};
 pub use duration::{Duration, ParseDurationError};
@@ -89,3 +91,4 @@ pub use help::usage;
 pub use load::{ENV_PREFIX, Load};
 pub use master::MasterFlags;
 pub use value::{JsonObject, SecurePathOrValue};
+pub use zk_url::{ParseZkUrlError, ZkUrl};
