@@ -401,6 +401,24 @@ impl Resource {
         });
     }
 
+    /// Lowers a scalar resource to at most `target`, as quota enforcement
+    /// trims an offer; returns whether anything is left. Shared resources and
+    /// exclusive disks cannot be split, so they are kept whole if they fit
+    /// and refused (`false`) otherwise. Ranges and sets are left unchanged.
+    pub fn shrink(&mut self, target: Scalar) -> bool {
+        match self.value {
+            Value::Scalar(scalar) if scalar > target => {
+                if self.shared_count.is_some() || self.is_exclusive_disk() || target <= Scalar::ZERO
+                {
+                    return false;
+                }
+                self.value = Value::Scalar(target);
+                true
+            }
+            _ => true,
+        }
+    }
+
     /// Clears the allocation mark.
     pub fn unallocate(&mut self) {
         if self

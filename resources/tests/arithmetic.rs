@@ -168,3 +168,34 @@ fn scalar_queries_sum_across_metadata() {
     assert_eq!(mixed.scalars().len(), 3);
     assert_eq!(mixed.named("ports").len(), 2);
 }
+
+#[test]
+fn shrinking_lowers_scalars_and_keeps_indivisible_resources_whole() {
+    let single = |resources: Resources| resources.into_iter().next().expect("one entry");
+    let mut cpus = single(parse("cpus:4"));
+    assert!(cpus.shrink(Scalar::from_f64(1.5)));
+    assert_eq!(Resources::from(cpus.clone()), parse("cpus:1.5"));
+    assert!(
+        cpus.shrink(Scalar::from_f64(8.0)),
+        "a larger target keeps it"
+    );
+    assert_eq!(Resources::from(cpus.clone()), parse("cpus:1.5"));
+    assert!(!cpus.shrink(Scalar::ZERO), "nothing is left at zero");
+
+    let mut ports = single(parse("ports:[1-10]"));
+    assert!(
+        ports.shrink(Scalar::from_f64(2.0)),
+        "ranges are not scalars"
+    );
+    assert_eq!(Resources::from(ports), parse("ports:[1-10]"));
+
+    let mut mount = resource(json!({
+        "name": "disk", "type": "SCALAR", "scalar": {"value": 100},
+        "disk": {"source": {"type": "MOUNT", "mount": {"root": "/mnt"}}}
+    }));
+    assert!(
+        !mount.shrink(Scalar::from_f64(50.0)),
+        "a MOUNT disk is all or nothing"
+    );
+    assert!(mount.shrink(Scalar::from_f64(100.0)));
+}
