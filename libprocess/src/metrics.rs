@@ -72,7 +72,7 @@ impl Metrics {
                 Metric::Counter(counter) => Some(counter.clone()),
                 _ => None,
             },
-            || Counter::default(),
+            Counter::default,
             Metric::Counter,
         )
     }
@@ -85,7 +85,7 @@ impl Metrics {
                 Metric::Gauge(gauge) => Some(gauge.clone()),
                 _ => None,
             },
-            || Gauge::settable(),
+            Gauge::settable,
             Metric::Gauge,
         )
     }
@@ -107,7 +107,7 @@ impl Metrics {
                 Metric::Timer(timer) => Some(timer.clone()),
                 _ => None,
             },
-            || Timer::default(),
+            Timer::default,
             Metric::Timer,
         )
     }

@@ -121,7 +121,7 @@ impl Peers {
         });
         table.insert(address, peer.clone());
         drop(table);
-        tokio::spawn(drive(
+        runtime.tokio().spawn(drive(
             Arc::downgrade(runtime),
             peer.clone(),
             runtime.peer_limits(),

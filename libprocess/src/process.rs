@@ -117,8 +117,9 @@ impl<S: Process> Context<S> {
     }
 
     /// Sends `body` as message `name` to `to`, local or remote. Never waits;
-    /// delivery is best effort, as in libprocess.
-    pub fn send(&self, to: &Upid, name: &str, body: impl Into<Bytes>) {
+    /// delivery is best effort, as in libprocess. Passing the name as an
+    /// `Arc<str>` kept by the caller saves an allocation per local message.
+    pub fn send(&self, to: &Upid, name: impl Into<Arc<str>>, body: impl Into<Bytes>) {
         self.cell.stats.sent.fetch_add(1, Ordering::Relaxed);
         self.runtime.send(&self.cell.upid, to, name, body.into());
     }
@@ -126,7 +127,7 @@ impl<S: Process> Context<S> {
     /// Sends a protobuf message under its full type name, like Mesos's
     /// `ProtobufProcess::send`.
     pub fn send_protobuf<M: prost::Message + prost::Name + 'static>(&self, to: &Upid, message: &M) {
-        self.send(to, &protobuf_name::<M>(), message.encode_to_vec());
+        self.send(to, protobuf_name::<M>(), message.encode_to_vec());
     }
 
     /// Links to `to`: when it terminates (local) or its runtime becomes
@@ -261,7 +262,7 @@ impl<S: Process> Pid<S> {
         action: impl FnOnce(&mut S, &mut Context<S>) + Send + 'static,
     ) -> Timer {
         let pid = self.clone();
-        Timer(tokio::spawn(async move {
+        Timer(self.cell.tokio.spawn(async move {
             tokio::time::sleep(after).await;
             pid.dispatch(action);
         }))
@@ -305,7 +306,9 @@ pub(crate) struct HttpEvent {
 /// Events that can come from outside the process's type.
 pub(crate) enum Delivery {
     Message(Message),
-    Http(HttpEvent),
+    // Boxed: requests are rare next to messages, and a small event keeps
+    // the mailbox cheap to fill and drain.
+    Http(Box<HttpEvent>),
     Exited(Upid),
 }
 
@@ -341,6 +344,7 @@ struct Queue<S> {
 /// The shared half of a process: mailbox, links and counters.
 pub(crate) struct Cell<S> {
     upid: Upid,
+    tokio: tokio::runtime::Handle,
     queue: Mutex<Queue<S>>,
     wakeup: Notify,
     stats: Stats,
@@ -456,7 +460,9 @@ fn describe_event<S>(out: &mut String, event: &Event<S>) {
 /// already reserved `upid` in the runtime's table and inserts the returned
 /// mailbox there.
 pub(crate) fn start<S: Process>(runtime: Runtime, upid: Upid, state: S) -> Pid<S> {
+    let runtime_handle = runtime.inner.tokio().clone();
     let cell = Arc::new(Cell {
+        tokio: runtime_handle.clone(),
         upid,
         queue: Mutex::new(Queue {
             events: VecDeque::new(),
@@ -473,7 +479,7 @@ pub(crate) fn start<S: Process>(runtime: Runtime, upid: Upid, state: S) -> Pid<S
         installs: Vec::new(),
         terminating: false,
     };
-    tokio::spawn(run(state, ctx));
+    runtime_handle.spawn(run(state, ctx));
     Pid { cell }
 }
 
@@ -599,7 +605,8 @@ fn handle<S: Process>(
                 None => state.unhandled(ctx, message),
             }
         }
-        Event::Delivery(Delivery::Http(HttpEvent { request, respond })) => {
+        Event::Delivery(Delivery::Http(http)) => {
+            let HttpEvent { request, respond } = *http;
             let span =
                 tracing::debug_span!("http", method = %request.method(), path = request.path());
             let _entered = span.enter();

@@ -168,6 +168,8 @@ type RemoteLinks = HashMap<SocketAddrV4, HashMap<Upid, HashSet<Upid>>>;
 
 pub(crate) struct Inner {
     address: SocketAddrV4,
+    /// Where the runtime's tasks run, so handles work from any thread.
+    tokio: tokio::runtime::Handle,
     config: Config,
     processes: RwLock<HashMap<Arc<str>, Arc<dyn Mailbox>>>,
     peers: Peers,
@@ -213,6 +215,7 @@ impl Runtime {
         let runtime = Runtime {
             inner: Arc::new(Inner {
                 address,
+                tokio: tokio::runtime::Handle::current(),
                 processes: RwLock::new(HashMap::new()),
                 peers: Peers::default(),
                 remote_links: Mutex::new(HashMap::new()),
@@ -452,6 +455,10 @@ fn own_hostname_ip() -> Result<Ipv4Addr, Error> {
 }
 
 impl Inner {
+    pub(crate) fn tokio(&self) -> &tokio::runtime::Handle {
+        &self.tokio
+    }
+
     pub(crate) fn peers(&self) -> &Peers {
         &self.peers
     }

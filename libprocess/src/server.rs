@@ -57,6 +57,8 @@ async fn connection(stream: TcpStream, peer: SocketAddr, runtime: Runtime) {
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
         .title_case_headers(true)
+        // Peers pipeline messages; answer a burst of them with one write.
+        .pipeline_flush(true)
         .keep_alive(true);
     let service_runtime = runtime.clone();
     let service = service_fn(move |request| {
@@ -184,7 +186,10 @@ async fn dispatch_http(runtime: &Runtime, mut request: Request) -> Response {
     }
     let (respond, response) = oneshot::channel();
     if runtime
-        .deliver(&receiver, Delivery::Http(HttpEvent { request, respond }))
+        .deliver(
+            &receiver,
+            Delivery::Http(Box::new(HttpEvent { request, respond })),
+        )
         .is_err()
     {
         return Response::not_found();
