@@ -1,0 +1,31 @@
+use thiserror::Error;
+
+/// What the allocator refuses. Mesos aborts the master on most of these
+/// (they are the master's bugs); here the master gets them as errors.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AllocatorError {
+    #[error("unknown framework {0}")]
+    UnknownFramework(String),
+    #[error("framework {0} was already added")]
+    FrameworkExists(String),
+    #[error("unknown agent {0}")]
+    UnknownAgent(String),
+    #[error("agent {0} was already added")]
+    AgentExists(String),
+    #[error("resources must be allocated to exactly one role, not {0}")]
+    NotOneRole(String),
+    #[error("agent {agent} has not offered or allocated {resources} to framework {framework}")]
+    NotOfferedOrAllocated {
+        framework: String,
+        agent: String,
+        resources: String,
+    },
+    #[error("cannot apply conversion on agent {agent}: {reason}")]
+    Conversion { agent: String, reason: String },
+    #[error("agent {0} has no maintenance scheduled")]
+    NoMaintenance(String),
+    #[error("invalid --min_allocatable_resources '{text}': {reason}")]
+    MinAllocatableResources { text: String, reason: String },
+    #[error("invalid quota for role '{role}': {reason}")]
+    Quota { role: String, reason: String },
+}

@@ -1,0 +1,251 @@
+//! Dominant Resource Fairness.
+
+use super::tree::{NodeId, ROOT, Tree};
+use super::{ClientId, Sorter};
+use resources::ResourceQuantities;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashSet};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// Orders siblings by ascending dominant share, then fewer allocations, then
+/// path. The order is kept incrementally as allocations change; only a change
+/// of pool, weights or membership re-sorts the whole tree (lazily, on
+/// [`Sorter::sort`]).
+#[derive(Debug)]
+pub struct DrfSorter {
+    tree: Tree,
+    /// The pool per resource name, without excluded names or zeros.
+    total: Vec<(Arc<str>, f64)>,
+    total_quantities: ResourceQuantities,
+    excluded: HashSet<String>,
+    /// Per node: its ordered children (internal nodes and active leaves).
+    order: Vec<BTreeSet<Key>>,
+    /// Per node: its key in its parent's order, when it is in it.
+    keys: Vec<Option<Key>>,
+    /// The order no longer reflects the tree: re-sort before visiting.
+    dirty: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Key {
+    share: f64,
+    count: u64,
+    path: Arc<str>,
+    node: NodeId,
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> Ordering {
+        self.share
+            .total_cmp(&other.share)
+            .then(self.count.cmp(&other.count))
+            .then_with(|| self.path.cmp(&other.path))
+            .then(self.node.cmp(&other.node))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Key {}
+
+impl DrfSorter {
+    pub fn new(excluded: impl IntoIterator<Item = String>) -> DrfSorter {
+        DrfSorter {
+            tree: Tree::new(),
+            total: Vec::new(),
+            total_quantities: ResourceQuantities::new(),
+            excluded: excluded.into_iter().collect(),
+            order: Vec::new(),
+            keys: Vec::new(),
+            dirty: true,
+        }
+    }
+
+    /// The node's dominant share divided by its weight.
+    fn share(&self, id: NodeId) -> f64 {
+        let allocation = &self.tree.node(id).allocation;
+        let share = self
+            .total
+            .iter()
+            .map(|(name, total)| allocation.get(name).as_f64() / total)
+            .fold(0.0, f64::max);
+        share / self.tree.weight(id)
+    }
+
+    fn key(&self, id: NodeId) -> Key {
+        let node = self.tree.node(id);
+        Key {
+            share: self.share(id),
+            count: node.count,
+            path: node.path.clone(),
+            node: id,
+        }
+    }
+
+    fn resort(&mut self) {
+        let capacity = self.tree.capacity();
+        self.order.clear();
+        self.order.resize_with(capacity, BTreeSet::new);
+        self.keys.clear();
+        self.keys.resize(capacity, None);
+        let ordered: Vec<NodeId> = self
+            .tree
+            .node_ids()
+            .filter(|id| {
+                let node = self.tree.node(*id);
+                !node.is_leaf() || node.active
+            })
+            .collect();
+        for id in ordered {
+            let key = self.key(id);
+            let parent = self
+                .tree
+                .node(id)
+                .parent
+                .expect("non-root nodes have parents");
+            self.order[parent].insert(key.clone());
+            self.keys[id] = Some(key);
+        }
+        self.dirty = false;
+    }
+
+    fn change_allocation(&mut self, client: ClientId, change: impl Fn(&mut super::tree::Node)) {
+        if self.dirty {
+            self.tree
+                .for_leaf_and_ancestors(client, |tree, id| change(tree.node_mut(id)));
+            return;
+        }
+        let mut path = Vec::new();
+        self.tree
+            .for_leaf_and_ancestors(client, |_, id| path.push(id));
+        for id in path {
+            change(self.tree.node_mut(id));
+            // Re-key the node in its parent's order, if it is ordered.
+            if let Some(old) = self.keys.get_mut(id).and_then(Option::take) {
+                let parent = self.tree.node(id).parent.expect("keyed nodes have parents");
+                self.order[parent].remove(&old);
+                let key = self.key(id);
+                self.order[parent].insert(key.clone());
+                self.keys[id] = Some(key);
+            }
+        }
+    }
+
+    fn visit_node(
+        &self,
+        id: NodeId,
+        visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        for key in &self.order[id] {
+            let node = self.tree.node(key.node);
+            match node.client {
+                Some(client) => visit(client)?,
+                None => self.visit_node(key.node, visit)?,
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Sorter for DrfSorter {
+    fn add(&mut self, client: ClientId, path: &str) {
+        if self.tree.add(client, path) {
+            self.dirty = true;
+        }
+    }
+
+    fn remove(&mut self, client: ClientId) {
+        if self.tree.remove(client) {
+            self.dirty = true;
+        }
+    }
+
+    fn activate(&mut self, client: ClientId) {
+        self.set_active(client, true);
+    }
+
+    fn deactivate(&mut self, client: ClientId) {
+        self.set_active(client, false);
+    }
+
+    fn contains(&self, client: ClientId) -> bool {
+        self.tree.leaf(client).is_some()
+    }
+
+    fn update_weight(&mut self, path: &str, weight: f64) {
+        self.tree.set_weight(path, weight);
+        self.dirty = true;
+    }
+
+    fn allocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
+        self.change_allocation(client, |node| {
+            node.allocation += quantities;
+            node.count += 1;
+        });
+    }
+
+    fn unallocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
+        self.change_allocation(client, |node| node.allocation -= quantities);
+    }
+
+    fn allocation(&self, client: ClientId) -> ResourceQuantities {
+        self.tree
+            .leaf(client)
+            .map(|id| self.tree.node(id).allocation.clone())
+            .unwrap_or_default()
+    }
+
+    fn total_allocation(&self) -> &ResourceQuantities {
+        &self.tree.node(ROOT).allocation
+    }
+
+    fn set_total(&mut self, total: &ResourceQuantities) {
+        if *total == self.total_quantities {
+            return;
+        }
+        self.total_quantities = total.clone();
+        self.total = total
+            .iter()
+            .filter(|(name, quantity)| !self.excluded.contains(*name) && !quantity.is_zero())
+            .map(|(name, quantity)| (Arc::from(name), quantity.as_f64()))
+            .collect();
+        self.dirty = true;
+    }
+
+    fn sort(&mut self) {
+        if self.dirty {
+            self.resort();
+        }
+    }
+
+    fn visit(&self, visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>) -> ControlFlow<()> {
+        debug_assert!(!self.dirty, "sort() before visit()");
+        if self.order.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        self.visit_node(ROOT, visit)
+    }
+}
+
+impl DrfSorter {
+    fn set_active(&mut self, client: ClientId, active: bool) {
+        if let Some(id) = self.tree.leaf(client) {
+            let node = self.tree.node_mut(id);
+            if node.active != active {
+                node.active = active;
+                self.dirty = true;
+            }
+        }
+    }
+}
