@@ -67,6 +67,30 @@ impl Attributes {
     }
 }
 
+/// The attributes of a plain resource allocated to one role, built once
+/// and shared by every plain entry marked with it.
+#[derive(Debug)]
+pub(crate) struct AllocationMark(Arc<Attributes>);
+
+impl AllocationMark {
+    pub fn new(role: &str) -> AllocationMark {
+        AllocationMark(Arc::new(Attributes {
+            allocation: Some(AllocationInfo {
+                role: Some(role.to_owned()),
+            }),
+            ..Attributes::default()
+        }))
+    }
+
+    fn role(&self) -> &str {
+        self.0
+            .allocation
+            .as_ref()
+            .and_then(|allocation| allocation.role.as_deref())
+            .unwrap_or_default()
+    }
+}
+
 /// Which of Mesos's three `Resource` layouts a proto should be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceFormat {
@@ -399,6 +423,16 @@ impl Resource {
                 role: Some(role.to_owned()),
             });
         });
+    }
+
+    /// Marks the resource as allocated with a mark made once for many
+    /// resources: plain resources share its attributes instead of each
+    /// allocating their own.
+    pub(crate) fn allocate_with(&mut self, mark: &AllocationMark) {
+        match self.attributes {
+            None => self.attributes = Some(Arc::clone(&mark.0)),
+            Some(_) => self.allocate(mark.role()),
+        }
     }
 
     /// Lowers a scalar resource to at most `target`, as quota enforcement

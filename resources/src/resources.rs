@@ -1,5 +1,6 @@
 //! [`Resources`]: a bag of resources with Mesos's arithmetic.
 
+use crate::resource::AllocationMark;
 use crate::{
     Ranges, Resource, ResourceFormat, ResourceQuantities, ResourcesError, Scalar, Set, Value, roles,
 };
@@ -265,7 +266,20 @@ impl Resources {
 
     /// Marks every entry as allocated to `role`.
     pub fn allocate(&mut self, role: &str) {
-        self.change_in_place(|resource| resource.allocate(role));
+        if self
+            .0
+            .iter()
+            .any(|resource| resource.allocation_role().is_some())
+        {
+            // Entries allocated to different roles may combine now.
+            self.change_in_place(|resource| resource.allocate(role));
+        } else {
+            // Entries that differed before still differ: no re-combining.
+            let mark = AllocationMark::new(role);
+            self.0
+                .iter_mut()
+                .for_each(|resource| resource.allocate_with(&mark));
+        }
     }
 
     /// Clears every allocation mark.

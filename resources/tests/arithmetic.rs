@@ -151,6 +151,23 @@ fn allocation_is_part_of_identity() {
     // Unallocated entries combine again.
     assert_eq!(released.len(), 2);
     assert_eq!(released, parse("cpus:4;mem:2"));
+
+    // Re-allocating everything to one role combines across the old roles.
+    let mut moved = total.clone();
+    moved.allocate("carol");
+    assert_eq!(
+        moved.to_string(),
+        "cpus(allocated: carol):4; mem(allocated: carol):2"
+    );
+    let mut fresh = parse("cpus:4;mem:2");
+    fresh.allocate("carol");
+    assert_eq!(moved, fresh);
+    assert!(
+        moved
+            .iter()
+            .chain(&fresh)
+            .all(|r| r.allocation_role() == Some("carol"))
+    );
 }
 
 #[test]
