@@ -93,7 +93,7 @@ impl Authenticator for CramMd5Authenticator {
             stage: Stage::AwaitingStart,
             outcome: Some(outcome),
             timer: None,
-            _active: self.config.metrics.session_started(),
+            active: Some(self.config.metrics.session_started()),
         };
         match self
             .runtime
@@ -122,7 +122,9 @@ struct Session {
     stage: Stage,
     outcome: Option<oneshot::Sender<Outcome>>,
     timer: Option<Timer>,
-    _active: ActiveSession,
+    /// Dropped in `finalize`, so the gauge is down by the time the process
+    /// is gone; with the state on a panic.
+    active: Option<ActiveSession>,
 }
 
 impl Process for Session {
@@ -156,6 +158,7 @@ impl Process for Session {
         if let Some(timer) = self.timer.take() {
             timer.cancel();
         }
+        self.active = None;
     }
 }
 
