@@ -121,34 +121,40 @@ impl MasterBuilder {
         }
 
         tracing::info!(stage = "modules", "loading modules");
-        if flags.modules.is_some() || flags.modules_dir.is_some() {
-            return Err(StartupError::new(
-                "modules",
-                "Flags '--modules' and '--modules_dir': this master cannot load modules yet; \
-                 remove these flags",
-            ));
+        let mut loaded = modules::ModuleManager::new();
+        if let Some(manifest) = &flags.modules {
+            loaded
+                .load_manifest(&manifest.to_value())
+                .map_err(|e| StartupError::new("modules", format!("Flag '--modules': {e}")))?;
+        }
+        if let Some(dir) = &flags.modules_dir {
+            loaded
+                .load_dir(std::path::Path::new(dir))
+                .map_err(|e| StartupError::new("modules", format!("Flag '--modules_dir': {e}")))?;
         }
 
+        tracing::info!(stage = "anonymous modules", "creating anonymous modules");
+        let anonymous_modules = loaded
+            .create_anonymous()
+            .map_err(|e| StartupError::new("anonymous modules", e))?;
+
         tracing::info!(stage = "hooks", "initializing hooks");
+        let mut hooks = self.hooks;
         if let Some(names) = &flags.hooks {
-            return Err(StartupError::new(
-                "hooks",
-                format!(
-                    "Flag '--hooks={names}': hooks are loaded from modules, which this master \
-                     cannot load yet; remove the flag"
-                ),
-            ));
+            loaded
+                .install_hooks(names, &mut hooks)
+                .map_err(|e| StartupError::new("hooks", format!("Flag '--hooks={names}': {e}")))?;
         }
-        let hooks = self.hooks;
 
         tracing::info!(stage = "allocator", allocator = %flags.allocator, "creating the allocator");
         if !matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") {
-            return Err(StartupError::new(
+            return Err(module_stage_unavailable(
+                &loaded,
                 "allocator",
-                format!(
-                    "Flag '--allocator={}': unknown allocator; use 'HierarchicalDRF' (the default)",
-                    flags.allocator
-                ),
+                "allocator",
+                &flags.allocator,
+                modules::Kind::Allocator,
+                "use 'HierarchicalDRF' (the default)",
             ));
         }
 
@@ -211,6 +217,7 @@ impl MasterBuilder {
 
         Ok(Master {
             runtime,
+            anonymous_modules,
             info,
             state,
             contender,
@@ -225,12 +232,33 @@ impl MasterBuilder {
 #[derive(Debug)]
 pub struct Master {
     pub runtime: Runtime,
+    /// Kept alive for the master's lifetime, as Mesos keeps them.
+    pub anonymous_modules: Vec<modules::Instance>,
     pub info: proto::mesos::MasterInfo,
     pub state: State,
     pub contender: Arc<dyn MasterContender>,
     pub detector: Arc<dyn MasterDetector>,
     pub hooks: HookManager,
     pub agent_removal_limiter: Arc<dyn RateLimiter>,
+}
+
+/// The error for a stage whose flag names something other than the built-in
+/// implementation: either no such module is loaded, or it is one whose kind
+/// this master cannot drive yet.
+fn module_stage_unavailable(
+    loaded: &modules::ModuleManager,
+    stage: &'static str,
+    flag: &str,
+    name: &str,
+    kind: modules::Kind,
+    fix: &str,
+) -> StartupError {
+    let problem = if loaded.contains(name, kind) {
+        format!("this master cannot run {kind} modules yet")
+    } else {
+        format!("no built-in implementation or loaded {kind} module has this name")
+    };
+    StartupError::new(stage, format!("Flag '--{flag}={name}': {problem}; {fix}"))
 }
 
 fn runtime_config(flags: &MasterFlags) -> Result<Config, StartupError> {
