@@ -90,6 +90,7 @@
 //! `--allocator_recovery_timeout` at the latest.
 
 mod error;
+mod fast_hash;
 mod hierarchical;
 mod rng;
 mod roles;

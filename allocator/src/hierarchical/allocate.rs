@@ -9,6 +9,7 @@
 
 use super::state::{Agent, AgentKey, Framework};
 use super::{HierarchicalAllocator, scalar_quantities};
+use crate::fast_hash::FastMap;
 use crate::roles::{FrameworkKey, RoleKey, Track};
 use crate::types::{InverseOffer, Offer, OfferSink, Options, ResourceLimits};
 use resources::{Resource, ResourceQuantities, Resources};
@@ -36,6 +37,8 @@ struct Decision {
     role: RoleKey,
     agent: AgentKey,
     resources: Resources,
+    /// Its scalar quantities, for the sorters.
+    quantities: ResourceQuantities,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,7 +74,7 @@ impl HierarchicalAllocator {
 
         let mut quota = self.quota_state();
         let mut decisions = Vec::new();
-        let mut offered_shared: HashMap<AgentKey, Resources> = HashMap::new();
+        let mut offered_shared: FastMap<AgentKey, Resources> = FastMap::default();
         let has_guarantees = self
             .roles
             .top_level()
@@ -131,7 +134,7 @@ impl HierarchicalAllocator {
         agents: &[AgentKey],
         quota: &mut QuotaState,
         decisions: &mut Vec<Decision>,
-        offered_shared: &mut HashMap<AgentKey, Resources>,
+        offered_shared: &mut FastMap<AgentKey, Resources>,
         now: Instant,
     ) {
         for &agent_key in agents {
@@ -140,8 +143,8 @@ impl HierarchicalAllocator {
             // The role sorter and role tree see this agent's offers now,
             // before the next agent's turn.
             for decision in &decisions[start..] {
-                let quantities = scalar_quantities(&decision.resources);
-                self.role_sorter.allocated(decision.role, &quantities);
+                self.role_sorter
+                    .allocated(decision.role, &decision.quantities);
                 self.roles.track(
                     decision.role,
                     &decision.resources,
@@ -158,7 +161,7 @@ impl HierarchicalAllocator {
         agent_key: AgentKey,
         quota: &mut QuotaState,
         decisions: &mut Vec<Decision>,
-        offered_shared: &mut HashMap<AgentKey, Resources>,
+        offered_shared: &mut FastMap<AgentKey, Resources>,
         now: Instant,
     ) {
         let HierarchicalAllocator {
@@ -171,7 +174,12 @@ impl HierarchicalAllocator {
             ..
         } = self;
         let agent = agents.at_mut(agent_key);
-        let shared = offered_shared.entry(agent_key).or_default();
+        let mut unshared = Resources::new();
+        let shared = if agent.shape.has_shared {
+            offered_shared.entry(agent_key).or_default()
+        } else {
+            &mut unshared
+        };
         role_sorter.sort();
         let _ = role_sorter.visit(&mut |role_key| {
             if agent.available().is_empty() {
@@ -222,12 +230,14 @@ impl HierarchicalAllocator {
                         .entry(role_key)
                         .or_default() += 1;
                 }
-                sorter.allocated(framework_key, &scalar_quantities(&resources));
+                let quantities = scalar_quantities(&resources);
+                sorter.allocated(framework_key, &quantities);
                 decisions.push(Decision {
                     framework: framework_key,
                     role: role_key,
                     agent: agent_key,
                     resources,
+                    quantities,
                 });
             }
             ControlFlow::Continue(())

@@ -3,6 +3,7 @@
 mod allocate;
 mod state;
 
+use crate::fast_hash::FastMap;
 use crate::rng::Rng;
 use crate::roles::{FrameworkKey, RoleKey, RoleTree, Track};
 use crate::slab::Slab;
@@ -541,11 +542,11 @@ impl Allocator for HierarchicalAllocator {
             suppressed_roles: options.suppressed_roles.clone(),
             capabilities: FrameworkCapabilities::of(info),
             active,
-            offer_filters: HashMap::new(),
-            inverse_offer_filters: HashMap::new(),
+            offer_filters: FastMap::default(),
+            inverse_offer_filters: FastMap::default(),
             min_allocatable: min_allocatable_overrides(info),
             offer_constraints: options.offer_constraints,
-            holdings: HashMap::new(),
+            holdings: FastMap::default(),
         });
         self.framework_keys.insert(id.clone(), key);
         for role in &roles {

@@ -1,5 +1,6 @@
 //! What the allocator knows of each framework and agent.
 
+use crate::fast_hash::FastMap;
 use crate::roles::RoleKey;
 use crate::types::OfferConstraints;
 use proto::mesos as pb;
@@ -68,14 +69,14 @@ pub(crate) struct Framework {
     pub suppressed_roles: BTreeSet<String>,
     pub capabilities: FrameworkCapabilities,
     pub active: bool,
-    pub offer_filters: HashMap<(RoleKey, AgentKey), Vec<RefusedFilter>>,
+    pub offer_filters: FastMap<(RoleKey, AgentKey), Vec<RefusedFilter>>,
     /// Per agent: until when inverse offers are refused.
-    pub inverse_offer_filters: HashMap<AgentKey, Instant>,
+    pub inverse_offer_filters: FastMap<AgentKey, Instant>,
     /// Per-role overrides of `--min_allocatable_resources`.
     pub min_allocatable: HashMap<String, Vec<ResourceQuantities>>,
     pub offer_constraints: Option<Arc<dyn OfferConstraints>>,
     /// Per role: on how many agents the framework holds resources.
-    pub holdings: HashMap<RoleKey, u32>,
+    pub holdings: FastMap<RoleKey, u32>,
 }
 
 impl Framework {
@@ -175,7 +176,7 @@ pub(crate) struct Agent {
     /// resources stay available however often they are handed out.
     available: Resources,
     /// Per (framework, role), unallocated form.
-    pub offered_or_allocated: HashMap<(u32, RoleKey), Resources>,
+    pub offered_or_allocated: FastMap<(u32, RoleKey), Resources>,
     /// Offered or allocated to frameworks the allocator does not know yet
     /// (an agent re-registering before its frameworks), allocated form.
     pub held_for_unknown: HashMap<pb::FrameworkId, Resources>,
@@ -231,7 +232,7 @@ impl Agent {
             activated: true,
             available: Resources::new(),
             total: Resources::new(),
-            offered_or_allocated: HashMap::new(),
+            offered_or_allocated: FastMap::default(),
             held_for_unknown: HashMap::new(),
             allocated: Resources::new(),
             maintenance: unavailability.map(Maintenance::new),

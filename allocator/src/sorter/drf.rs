@@ -126,14 +126,13 @@ impl DrfSorter {
                 .for_leaf_and_ancestors(client, |tree, id| change(tree.node_mut(id)));
             return;
         }
-        let mut path = Vec::new();
-        self.tree
-            .for_leaf_and_ancestors(client, |_, id| path.push(id));
-        for id in path {
+        let mut current = self.tree.leaf(client);
+        while let Some(id) = current {
             change(self.tree.node_mut(id));
+            current = self.tree.node(id).parent;
             // Re-key the node in its parent's order, if it is ordered.
             if let Some(old) = self.keys.get_mut(id).and_then(Option::take) {
-                let parent = self.tree.node(id).parent.expect("keyed nodes have parents");
+                let parent = current.expect("keyed nodes have parents");
                 self.order[parent].remove(&old);
                 let key = self.key(id);
                 self.order[parent].insert(key.clone());
