@@ -3,15 +3,36 @@
 
 use crate::resources::quantity_of;
 use crate::{Resources, ResourcesError, Scalar, Value};
+use std::cmp::Ordering;
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::sync::Arc;
 
-/// Non-negative quantities by resource name, kept sorted by name with no
-/// zero entries, so that the operations are merge walks over a handful of
-/// entries.
+/// The names nearly every agent has, in name order. They live in fixed
+/// slots, so the arithmetic the allocator does per offer and per sort key
+/// compares no strings and allocates nothing.
+const KNOWN: [&str; 5] = ["cpus", "disk", "gpus", "mem", "ports"];
+
+fn known_slot(name: &str) -> Option<usize> {
+    match name {
+        "cpus" => Some(0),
+        "disk" => Some(1),
+        "gpus" => Some(2),
+        "mem" => Some(3),
+        "ports" => Some(4),
+        _ => None,
+    }
+}
+
+/// Non-negative quantities by resource name with no zero entries, iterated
+/// in name order. The well-known names have fixed slots (zero meaning
+/// absent); other names are kept sorted beside them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ResourceQuantities(Vec<(Arc<str>, Scalar)>);
+pub struct ResourceQuantities {
+    known: [Scalar; KNOWN.len()],
+    /// Sorted by name, no zeros, no well-known names.
+    others: Vec<(Arc<str>, Scalar)>,
+}
 
 impl ResourceQuantities {
     pub fn new() -> ResourceQuantities {
@@ -51,8 +72,12 @@ impl ResourceQuantities {
 
     /// The quantity of `name`; zero if absent.
     pub fn get(&self, name: &str) -> Scalar {
-        self.position(name)
-            .map_or(Scalar::ZERO, |index| self.0[index].1)
+        match known_slot(name) {
+            Some(slot) => self.known[slot],
+            None => self
+                .other_position(name)
+                .map_or(Scalar::ZERO, |index| self.others[index].1),
+        }
     }
 
     /// Adds `quantity` of `name`; zero and negative quantities are ignored.
@@ -60,44 +85,75 @@ impl ResourceQuantities {
         if quantity <= Scalar::ZERO {
             return;
         }
-        match self.position(name) {
-            Ok(index) => self.0[index].1 += quantity,
-            Err(index) => self.0.insert(index, (name.into(), quantity)),
+        match known_slot(name) {
+            Some(slot) => self.known[slot] += quantity,
+            None => match self.other_position(name) {
+                Ok(index) => self.others[index].1 += quantity,
+                Err(index) => self.others.insert(index, (name.into(), quantity)),
+            },
         }
     }
 
     /// `(name, quantity)` pairs in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Scalar)> {
-        self.0.iter().map(|(name, quantity)| (&**name, *quantity))
+        let mut known = KNOWN
+            .iter()
+            .zip(self.known)
+            .filter(|(_, quantity)| !quantity.is_zero())
+            .map(|(name, quantity)| (*name, quantity))
+            .peekable();
+        let mut others = self
+            .others
+            .iter()
+            .map(|(name, quantity)| (&**name, *quantity))
+            .peekable();
+        std::iter::from_fn(move || match (known.peek(), others.peek()) {
+            (Some(a), Some(b)) if b.0.cmp(a.0) == Ordering::Less => others.next(),
+            (Some(_), _) => known.next(),
+            (None, _) => others.next(),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.others.is_empty() && self.known.iter().all(|quantity| quantity.is_zero())
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.others.len()
+            + self
+                .known
+                .iter()
+                .filter(|quantity| !quantity.is_zero())
+                .count()
     }
 
     /// Whether `self` has at least as much of every name as `other`.
     pub fn contains(&self, other: &ResourceQuantities) -> bool {
-        other
-            .0
+        self.known
             .iter()
-            .all(|(name, wanted)| self.get(name) >= *wanted)
+            .zip(&other.known)
+            .all(|(held, wanted)| held >= wanted)
+            && other
+                .others
+                .iter()
+                .all(|(name, wanted)| self.get(name) >= *wanted)
     }
 
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(entry, _)| (**entry).cmp(name))
+    fn other_position(&self, name: &str) -> Result<usize, usize> {
+        self.others
+            .binary_search_by(|(entry, _)| (**entry).cmp(name))
     }
 }
 
 impl AddAssign<&ResourceQuantities> for ResourceQuantities {
     fn add_assign(&mut self, other: &ResourceQuantities) {
-        for (name, quantity) in &other.0 {
-            match self.position(name) {
-                Ok(index) => self.0[index].1 += *quantity,
-                Err(index) => self.0.insert(index, (Arc::clone(name), *quantity)),
+        for (held, added) in self.known.iter_mut().zip(&other.known) {
+            *held += *added;
+        }
+        for (name, quantity) in &other.others {
+            match self.other_position(name) {
+                Ok(index) => self.others[index].1 += *quantity,
+                Err(index) => self.others.insert(index, (Arc::clone(name), *quantity)),
             }
         }
     }
@@ -107,12 +163,19 @@ impl AddAssign<&ResourceQuantities> for ResourceQuantities {
 /// dropped, names `self` lacks are ignored.
 impl SubAssign<&ResourceQuantities> for ResourceQuantities {
     fn sub_assign(&mut self, other: &ResourceQuantities) {
-        for (name, quantity) in &other.0 {
-            if let Ok(index) = self.position(name) {
-                if self.0[index].1 <= *quantity {
-                    self.0.remove(index);
+        for (held, taken) in self.known.iter_mut().zip(&other.known) {
+            *held = if *held <= *taken {
+                Scalar::ZERO
+            } else {
+                *held - *taken
+            };
+        }
+        for (name, quantity) in &other.others {
+            if let Ok(index) = self.other_position(name) {
+                if self.others[index].1 <= *quantity {
+                    self.others.remove(index);
                 } else {
-                    self.0[index].1 -= *quantity;
+                    self.others[index].1 -= *quantity;
                 }
             }
         }
@@ -138,10 +201,10 @@ impl Sub<&ResourceQuantities> for ResourceQuantities {
 /// `cpus:4; mem:1024`, or `{}` when empty.
 impl fmt::Display for ResourceQuantities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return f.write_str("{}");
         }
-        for (index, (name, quantity)) in self.0.iter().enumerate() {
+        for (index, (name, quantity)) in self.iter().enumerate() {
             if index > 0 {
                 f.write_str("; ")?;
             }

@@ -62,3 +62,30 @@ fn resources_contain_quantities() {
     let reserved = resources::Resources::parse("cpus(a):2;cpus:2", "*").unwrap();
     assert!(reserved.contains_quantities(&quantities("cpus:4")));
 }
+
+#[test]
+fn common_and_custom_names_mix_in_name_order() {
+    // `cpus`, `disk`, `gpus`, `mem` and `ports` are stored apart from other
+    // names; none of that shows.
+    let mixed = quantities("zz:1;mem:2;foo:3;cpus:4;aa:5;ports:6;gpu:7");
+    assert_eq!(
+        mixed.to_string(),
+        "aa:5; cpus:4; foo:3; gpu:7; mem:2; ports:6; zz:1"
+    );
+    let names: Vec<&str> = mixed.iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["aa", "cpus", "foo", "gpu", "mem", "ports", "zz"]);
+    assert_eq!(mixed.len(), 7);
+    assert_eq!(
+        mixed,
+        quantities("aa:5;gpu:7;ports:6;cpus:4;foo:3;zz:1;mem:2")
+    );
+    assert_eq!(mixed.get("foo"), Scalar::from_f64(3.0));
+    assert_eq!(mixed.get("gpus"), Scalar::ZERO);
+
+    let taken = mixed.clone() - &quantities("foo:3;cpus:1;mem:5;aa:1");
+    assert_eq!(taken, quantities("aa:4;cpus:3;gpu:7;ports:6;zz:1"));
+    assert!(mixed.contains(&taken));
+    assert!(!taken.contains(&mixed));
+    assert_eq!(taken + &quantities("foo:3;cpus:1;mem:2;aa:1"), mixed);
+    assert!((mixed.clone() - &mixed).is_empty());
+}
