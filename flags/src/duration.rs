@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::general::format_general;
+use proto::text::format_general;
 
 const NANOS: i64 = 1;
 const MICROS: i64 = 1_000 * NANOS;

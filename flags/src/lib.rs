@@ -76,7 +76,6 @@
 mod bytes;
 mod duration;
 mod error;
-mod general;
 mod help;
 mod load;
 mod master;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::general::format_general;
 use crate::{Bytes, Duration};
+use proto::text::format_general;
 
 /// Where the text to parse comes from, given the value on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,6 +28,7 @@ pub use generated::mesos;
 mod error;
 pub mod json;
 mod required;
+pub mod text;
 
 pub use error::Error;
 pub use required::{check_required, decode};

@@ -1,11 +1,14 @@
-//! C++ `ostream` formatting of floating point numbers (`%g`).
+//! How Mesos writes a double as text: C++ `ostream` (`%g`) formatting.
 //!
-//! Mesos prints durations with 15 significant digits and plain doubles with the
-//! stream default of 6, both in the "general" notation: fixed point when the
-//! exponent is small, scientific otherwise, and never any trailing zeros.
+//! Flags, durations and resources in Mesos's text forms and endpoints are
+//! printed by C++ streams in the "general" notation: fixed point when the
+//! exponent is small, scientific otherwise, never trailing zeros. Durations
+//! and scalar resources use 15 significant digits, plain doubles the stream
+//! default of 6.
 
 /// Formats `value` like C's `%.{precision}g`.
-pub(crate) fn format_general(value: f64, precision: usize) -> String {
+pub fn format_general(value: f64, precision: usize) -> String {
+    // Zero (of either sign) and non-finite values have no digits to round.
     if value == 0.0 || !value.is_finite() {
         return if value == 0.0 {
             "0".to_owned()

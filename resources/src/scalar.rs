@@ -99,41 +99,7 @@ impl std::iter::Sum for Scalar {
 /// `4`, `0.5`, `1024`, and exponent form from 1e15 up.
 impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_significant(self.as_f64(), 15))
-    }
-}
-
-/// `%.{digits}g` for a finite double.
-fn format_significant(value: f64, digits: usize) -> String {
-    if value == 0.0 {
-        return "0".to_owned();
-    }
-    // Rounding to `digits` significant digits first tells us the exponent
-    // `%g` bases its choice of notation on.
-    let scientific = format!("{:.*e}", digits - 1, value);
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("`{:e}` always writes an exponent");
-    let exponent: i32 = exponent.parse().expect("the exponent is an integer");
-    if exponent < -4 || exponent >= digits as i32 {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!(
-            "{}e{sign}{:02}",
-            trim_fraction(mantissa),
-            exponent.unsigned_abs()
-        )
-    } else {
-        let decimals = (digits as i32 - 1 - exponent) as usize;
-        trim_fraction(&format!("{value:.decimals$}")).to_owned()
-    }
-}
-
-/// Drops trailing zeros of a fraction, and the point if nothing is left.
-fn trim_fraction(number: &str) -> &str {
-    if number.contains('.') {
-        number.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        number
+        f.write_str(&proto::text::format_general(self.as_f64(), 15))
     }
 }
 
