@@ -173,3 +173,69 @@ fn quota_configs_read_guarantees_and_limits() {
         .insert("cpus".into(), proto::mesos::value::Scalar { value: 0.5 });
     assert!(Quota::from_config(&excessive).is_err());
 }
+
+/// A role at every limit is offered nothing quota counts, yet still its
+/// reservations, and ports alone where no minimum offer size is set; the
+/// agents it passes over still go to roles without quota.
+#[test]
+fn roles_at_their_limits_take_only_what_quota_does_not_count() {
+    for no_minimums in [false, true] {
+        let mut options = allocator().options().clone();
+        if no_minimums {
+            options.min_allocatable_resources.clear();
+        }
+        let mut allocator = allocator::HierarchicalAllocator::new(options);
+        add_framework(&mut allocator, "capped", &["capped"]);
+        let mut quota = guarantee("cpus:1;mem:512");
+        quota.limits.set("cpus", Scalar::from_f64(1.0));
+        quota.limits.set("mem", Scalar::from_f64(512.0));
+        allocator.update_quota("capped", quota);
+        add_agent(&mut allocator, "agent-0", "cpus:1;mem:512");
+        let now = Instant::now();
+        assert_eq!(
+            summary(&allocate(&mut allocator, now)),
+            [(
+                "capped".to_owned(),
+                "agent-0".to_owned(),
+                "capped".to_owned(),
+                "cpus:1; mem:512".to_owned()
+            )]
+        );
+
+        add_agent(&mut allocator, "agent-1", "cpus:1;mem:512;ports:[1-10]");
+        add_agent(&mut allocator, "agent-2", "cpus(capped):1;cpus:1;mem:512");
+        let offered: Vec<(String, String)> = summary(&allocate(&mut allocator, now))
+            .into_iter()
+            .map(|(_, agent, _, resources)| (agent, resources))
+            .collect();
+        let mut expected = vec![(
+            "agent-2".to_owned(),
+            "cpus(reservations: [(STATIC,capped)]):1".to_owned(),
+        )];
+        if no_minimums {
+            expected.insert(0, ("agent-1".to_owned(), "ports:[1-10]".to_owned()));
+        }
+        assert_eq!(offered, expected, "no minimums: {no_minimums}");
+
+        add_framework(&mut allocator, "free", &["free"]);
+        let free: Vec<(String, String)> = summary(&allocate(&mut allocator, now))
+            .into_iter()
+            .map(|(framework, agent, _, resources)| {
+                assert_eq!(framework, "free");
+                (agent, resources)
+            })
+            .collect();
+        let agent_1 = if no_minimums {
+            "cpus:1; mem:512"
+        } else {
+            "cpus:1; mem:512; ports:[1-10]"
+        };
+        assert_eq!(
+            free,
+            [
+                ("agent-1".to_owned(), agent_1.to_owned()),
+                ("agent-2".to_owned(), "mem:512; cpus:1".to_owned())
+            ]
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! in place and the walk stops as soon as the agent is used up, so a run
 //! costs about one visit per agent rather than one full sort per agent.
 
+use super::open::{Names, OpenNames};
 use super::state::{Agent, AgentKey, Framework};
 use super::{HierarchicalAllocator, scalar_quantities};
 use crate::fast_hash::FastMap;
@@ -29,6 +30,40 @@ struct QuotaState {
     required_headroom: ResourceQuantities,
     /// Unreserved, non-revocable resources neither offered nor allocated.
     available_headroom: ResourceQuantities,
+    /// What each role may still take, to pass over agents and roles that
+    /// cannot meet.
+    open: OpenNames,
+    /// Some framework sets its own `min_allocatable_resources`.
+    custom_minimums: bool,
+}
+
+impl QuotaState {
+    /// Names the headroom lets any role take beyond guarantees: all while
+    /// no guarantee is unsatisfied, else those with a surplus.
+    fn headroom_names(&self) -> Names {
+        if self.required_headroom.is_empty() {
+            Names::ALL
+        } else {
+            Names::of_quantities(&(self.available_headroom.clone() - &self.required_headroom))
+        }
+    }
+
+    /// Names `role` may be offered of quota-counted resources in `stage`;
+    /// `headroom` is [`QuotaState::headroom_names`].
+    fn role_open(&self, stage: Stage, role: RoleKey, headroom: Names) -> Names {
+        match stage {
+            Stage::Quota => self.open.unsatisfied(role),
+            Stage::Fair => self.open.under_limits(role) & headroom,
+        }
+    }
+
+    /// Names some role may be offered of quota-counted resources in `stage`.
+    fn stage_open(&self, stage: Stage, headroom: Names) -> Names {
+        match stage {
+            Stage::Quota => self.open.any_unsatisfied(),
+            Stage::Fair => self.open.any_under_limits() & headroom,
+        }
+    }
 }
 
 /// An offer decided in this run, before it goes out.
@@ -113,6 +148,28 @@ impl HierarchicalAllocator {
                 state.consumed.insert(key, consumed);
             }
         }
+        let nothing = ResourceQuantities::new();
+        state.open = OpenNames::new(
+            self.roles
+                .iter()
+                .filter(|(_, role)| !role.frameworks.is_empty())
+                .count(),
+        );
+        for (key, role) in self.roles.iter() {
+            if !role.quota.is_default() {
+                state.open.update(
+                    key,
+                    &role.quota.guarantees,
+                    &role.quota.limits,
+                    !role.frameworks.is_empty(),
+                    state.consumed.get(&key).unwrap_or(&nothing),
+                );
+            }
+        }
+        state.custom_minimums = self
+            .frameworks
+            .iter()
+            .any(|(_, framework)| !framework.min_allocatable.is_empty());
         if state.required_headroom.is_empty() {
             // Headroom is only consulted when something is required.
             return state;
@@ -138,8 +195,24 @@ impl HierarchicalAllocator {
         now: Instant,
     ) {
         for &agent_key in agents {
+            let agent = self.agents.at(agent_key);
+            if agent.available().is_empty() {
+                continue;
+            }
+            let reach = Reach::of(agent, stage, quota, &self.options);
+            if reach.nothing_for(quota.stage_open(stage, reach.headroom)) {
+                continue;
+            }
             let start = decisions.len();
-            self.allocate_agent(stage, agent_key, quota, decisions, offered_shared, now);
+            self.allocate_agent(
+                stage,
+                agent_key,
+                &reach,
+                quota,
+                decisions,
+                offered_shared,
+                now,
+            );
             // The role sorter and role tree see this agent's offers now,
             // before the next agent's turn.
             for decision in &decisions[start..] {
@@ -155,10 +228,12 @@ impl HierarchicalAllocator {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn allocate_agent(
         &mut self,
         stage: Stage,
         agent_key: AgentKey,
+        reach: &Reach,
         quota: &mut QuotaState,
         decisions: &mut Vec<Decision>,
         offered_shared: &mut FastMap<AgentKey, Resources>,
@@ -186,14 +261,10 @@ impl HierarchicalAllocator {
                 return ControlFlow::Break(());
             }
             let role = roles.role(role_key);
-            if stage == Stage::Quota {
-                if role.quota.guarantees.is_empty() || role.frameworks.is_empty() {
-                    return ControlFlow::Continue(());
-                }
-                let consumed = quota.consumed.get(&role_key).cloned().unwrap_or_default();
-                if (role.quota.guarantees.clone() - &consumed).is_empty() {
-                    return ControlFlow::Continue(());
-                }
+            // In the quota stage this also passes over roles without
+            // frameworks or unsatisfied guarantees.
+            if reach.nothing_for(quota.role_open(stage, role_key, reach.headroom)) {
+                return ControlFlow::Continue(());
             }
             let Some(sorter) = framework_sorters
                 .get_mut(role_key as usize)
@@ -247,16 +318,21 @@ impl HierarchicalAllocator {
     /// Hands the run's offers to the sink, one call per framework, offers
     /// to the same (framework, role, agent) from both stages merged.
     fn deliver(&mut self, mut decisions: Vec<Decision>, sink: &mut dyn OfferSink) {
-        decisions.sort_by_key(|decision| (decision.framework, decision.role, decision.agent));
-        let mut decisions = decisions.into_iter().peekable();
-        while let Some(first) = decisions.next() {
-            let framework = first.framework;
+        // Sorted by small keys, the decision's index keeping both stages'
+        // offers in run order.
+        let mut order: Vec<(FrameworkKey, RoleKey, AgentKey, usize)> = decisions
+            .iter()
+            .enumerate()
+            .map(|(index, decision)| (decision.framework, decision.role, decision.agent, index))
+            .collect();
+        order.sort_unstable();
+        let mut order = order.into_iter().peekable();
+        while let Some(&(framework, ..)) = order.peek() {
             let mut offers: Vec<Offer> = Vec::new();
-            let mut current = Some(first);
-            while let Some(decision) = current {
-                let role = &self.roles.role(decision.role).name;
-                let agent = self.agents.at(decision.agent);
-                let mut resources = decision.resources;
+            while let Some((_, role, agent, index)) = order.next_if(|next| next.0 == framework) {
+                let role = &self.roles.role(role).name;
+                let agent = self.agents.at(agent);
+                let mut resources = std::mem::take(&mut decisions[index].resources);
                 resources.allocate(role);
                 match offers.last_mut() {
                     Some(last) if last.agent_id == agent.id && *last.role == **role => {
@@ -268,7 +344,6 @@ impl HierarchicalAllocator {
                         resources,
                     }),
                 }
-                current = decisions.next_if(|next| next.framework == framework);
             }
             sink.offers(&self.frameworks.at(framework).id, offers);
         }
@@ -314,6 +389,67 @@ impl HierarchicalAllocator {
         for (framework, offers) in inverse {
             sink.inverse_offers(&self.frameworks.at(framework).id, offers);
         }
+    }
+}
+
+/// What an agent has left, as far as passing it over goes.
+struct Reach {
+    stage: Stage,
+    /// Names of its available quota-counted resources.
+    names: Names,
+    /// Whether what quota does not count (ports, reservations, revocable)
+    /// could make an offer on its own: it must hold one of the minimum
+    /// sets (a framework's own minimums are not checked, only assumed).
+    leftovers: bool,
+    /// [`QuotaState::headroom_names`] in the fair stage.
+    headroom: Names,
+}
+
+impl Reach {
+    fn of(agent: &Agent, stage: Stage, quota: &QuotaState, options: &Options) -> Reach {
+        let mut names = Names::NONE;
+        let mut rest = ResourceQuantities::new();
+        for resource in agent.available() {
+            if is_quota_resource(resource) {
+                names = names | Names::of(resource.name());
+            } else {
+                rest.add_quantity(resource.name(), quantity(resource));
+            }
+        }
+        let minimums = &options.min_allocatable_resources;
+        let leftovers = !rest.is_empty()
+            && (agent.shape.has_reservations
+                || agent.shape.has_shared
+                || quota.custom_minimums
+                || minimums.is_empty()
+                || minimums.iter().any(|set| rest.contains(set)));
+        let headroom = match stage {
+            Stage::Quota => Names::ALL,
+            Stage::Fair => quota.headroom_names(),
+        };
+        Reach {
+            stage,
+            names,
+            leftovers,
+            headroom,
+        }
+    }
+
+    /// Whether a role that may take `open` names of quota-counted resources
+    /// can be offered nothing here: the quota stage offers only with some
+    /// guarantee met, the fair stage also what quota does not count.
+    fn nothing_for(&self, open: Names) -> bool {
+        (self.names & open).is_empty() && (self.stage == Stage::Quota || !self.leftovers)
+    }
+}
+
+/// How much of a resource there is: scalars as they are, ranges and sets
+/// by their members (as `--min_allocatable_resources` counts them).
+fn quantity(resource: &Resource) -> resources::Scalar {
+    match resource.value() {
+        resources::Value::Scalar(scalar) => *scalar,
+        resources::Value::Ranges(ranges) => resources::Scalar::from_units(ranges.count()),
+        resources::Value::Set(set) => resources::Scalar::from_units(set.items().len() as u64),
     }
 }
 
@@ -411,21 +547,41 @@ impl RoleTurn<'_> {
             }
         };
 
-        if !self.allocatable(&to_offer, framework) || self.filtered(framework, &to_offer) {
+        // Borrowed: the agent's whole available, found allocatable above.
+        let everything = matches!(to_offer, Cow::Borrowed(_));
+        if (!everything && !self.allocatable(&to_offer, framework))
+            || self.filtered(framework, &to_offer)
+        {
             return ControlFlow::Continue(());
         }
 
-        let to_offer = to_offer.into_owned();
-        if self.agent.shape.has_shared {
+        let to_offer = match to_offer {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(to_offer) => Some(to_offer),
+        };
+        if let Some(to_offer) = &to_offer
+            && self.agent.shape.has_shared
+        {
             *self.shared += &to_offer.shared();
         }
         if self.stage == Stage::Quota || self.has_quota {
-            *self.quota.consumed.entry(self.role_key).or_default() += &quota_increase;
+            let consumed = self.quota.consumed.entry(self.role_key).or_default();
+            *consumed += &quota_increase;
+            let consumed = consumed.clone();
+            self.quota
+                .open
+                .update(self.role_key, self.guarantees, self.limits, true, &consumed);
         }
         self.quota.required_headroom -= &guarantee_part;
         self.quota.available_headroom -= &quota_increase;
         // Later frameworks see the agent without this offer.
-        let new_holding = self.agent.take(framework_key, self.role_key, &to_offer);
+        let (to_offer, new_holding) = match to_offer {
+            Some(to_offer) => {
+                let new_holding = self.agent.take(framework_key, self.role_key, &to_offer);
+                (to_offer, new_holding)
+            }
+            None => self.agent.take_all(framework_key, self.role_key),
+        };
         self.offered.push((framework_key, to_offer, new_holding));
         ControlFlow::Continue(())
     }

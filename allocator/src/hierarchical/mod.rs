@@ -1,6 +1,7 @@
 //! [`HierarchicalAllocator`]: Mesos's HierarchicalDRF allocator.
 
 mod allocate;
+mod open;
 mod state;
 
 use crate::fast_hash::FastMap;

@@ -299,6 +299,25 @@ impl Agent {
         }
     }
 
+    /// Records everything available as offered to `framework` under
+    /// `role` (an agent without shared resources); returns it, and whether
+    /// this opened a new entry.
+    pub fn take_all(&mut self, framework: u32, role: RoleKey) -> (Resources, bool) {
+        debug_assert!(!self.shape.has_shared);
+        let resources = std::mem::take(&mut self.available);
+        match self.offered_or_allocated.get_mut(&(framework, role)) {
+            Some(held) => {
+                *held += &resources;
+                (resources, false)
+            }
+            None => {
+                self.offered_or_allocated
+                    .insert((framework, role), resources.clone());
+                (resources, true)
+            }
+        }
+    }
+
     /// Returns `resources` (unallocated form) from `framework`'s holding in
     /// `role`; `Ok(true)` if that emptied the entry, an error if the
     /// holding does not contain them.

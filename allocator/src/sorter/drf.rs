@@ -23,15 +23,18 @@ pub struct DrfSorter {
     order: Vec<BTreeSet<Key>>,
     /// Per node: its key in its parent's order, when it is in it.
     keys: Vec<Option<Key>>,
+    /// Per ordered node: its place in path order, the last tie-break
+    /// (numbers compare faster than paths).
+    ranks: Vec<u32>,
     /// The order no longer reflects the tree: re-sort before visiting.
     dirty: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Key {
     share: f64,
     count: u64,
-    path: Arc<str>,
+    rank: u32,
     node: NodeId,
 }
 
@@ -40,7 +43,7 @@ impl Ord for Key {
         self.share
             .total_cmp(&other.share)
             .then(self.count.cmp(&other.count))
-            .then_with(|| self.path.cmp(&other.path))
+            .then(self.rank.cmp(&other.rank))
             .then(self.node.cmp(&other.node))
     }
 }
@@ -68,6 +71,7 @@ impl DrfSorter {
             excluded: excluded.into_iter().collect(),
             order: Vec::new(),
             keys: Vec::new(),
+            ranks: Vec::new(),
             dirty: true,
         }
     }
@@ -88,7 +92,7 @@ impl DrfSorter {
         Key {
             share: self.share(id),
             count: node.count,
-            path: node.path.clone(),
+            rank: self.ranks[id],
             node: id,
         }
     }
@@ -99,7 +103,7 @@ impl DrfSorter {
         self.order.resize_with(capacity, BTreeSet::new);
         self.keys.clear();
         self.keys.resize(capacity, None);
-        let ordered: Vec<NodeId> = self
+        let mut ordered: Vec<NodeId> = self
             .tree
             .node_ids()
             .filter(|id| {
@@ -107,6 +111,12 @@ impl DrfSorter {
                 !node.is_leaf() || node.active
             })
             .collect();
+        ordered.sort_unstable_by(|a, b| self.tree.node(*a).path.cmp(&self.tree.node(*b).path));
+        self.ranks.clear();
+        self.ranks.resize(capacity, 0);
+        for (rank, id) in ordered.iter().enumerate() {
+            self.ranks[*id] = u32::try_from(rank).expect("fewer than 2^32 nodes");
+        }
         for id in ordered {
             let key = self.key(id);
             let parent = self
@@ -114,7 +124,7 @@ impl DrfSorter {
                 .node(id)
                 .parent
                 .expect("non-root nodes have parents");
-            self.order[parent].insert(key.clone());
+            self.order[parent].insert(key);
             self.keys[id] = Some(key);
         }
         self.dirty = false;
@@ -135,7 +145,7 @@ impl DrfSorter {
                 let parent = current.expect("keyed nodes have parents");
                 self.order[parent].remove(&old);
                 let key = self.key(id);
-                self.order[parent].insert(key.clone());
+                self.order[parent].insert(key);
                 self.keys[id] = Some(key);
             }
         }
