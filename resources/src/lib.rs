@@ -85,7 +85,7 @@ mod values;
 
 pub use error::ResourcesError;
 pub use quantities::ResourceQuantities;
-pub use resource::{Resource, ResourceFormat};
+pub use resource::{AllocationMark, Resource, ResourceFormat};
 pub use resources::Resources;
 pub use scalar::Scalar;
 pub use values::{Range, Ranges, Set, Value};

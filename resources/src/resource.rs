@@ -68,11 +68,13 @@ impl Attributes {
 }
 
 /// The attributes of a plain resource allocated to one role, built once
-/// and shared by every plain entry marked with it.
-#[derive(Debug)]
-pub(crate) struct AllocationMark(Arc<Attributes>);
+/// and shared by every plain entry marked with it: see
+/// [`crate::Resources::allocate_with`].
+#[derive(Debug, Clone)]
+pub struct AllocationMark(Arc<Attributes>);
 
 impl AllocationMark {
+    /// Marks resources allocated to `role`.
     pub fn new(role: &str) -> AllocationMark {
         AllocationMark(Arc::new(Attributes {
             allocation: Some(AllocationInfo {
@@ -82,7 +84,8 @@ impl AllocationMark {
         }))
     }
 
-    fn role(&self) -> &str {
+    /// The role it marks resources allocated to.
+    pub fn role(&self) -> &str {
         self.0
             .allocation
             .as_ref()

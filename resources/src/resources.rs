@@ -266,19 +266,24 @@ impl Resources {
 
     /// Marks every entry as allocated to `role`.
     pub fn allocate(&mut self, role: &str) {
+        self.allocate_with(&AllocationMark::new(role));
+    }
+
+    /// [`Resources::allocate`] to the mark's role, with the mark made once
+    /// for many collections (an allocator marking every offer of a run).
+    pub fn allocate_with(&mut self, mark: &AllocationMark) {
         if self
             .0
             .iter()
             .any(|resource| resource.allocation_role().is_some())
         {
             // Entries allocated to different roles may combine now.
-            self.change_in_place(|resource| resource.allocate(role));
+            self.change_in_place(|resource| resource.allocate(mark.role()));
         } else {
             // Entries that differed before still differ: no re-combining.
-            let mark = AllocationMark::new(role);
             self.0
                 .iter_mut()
-                .for_each(|resource| resource.allocate_with(&mark));
+                .for_each(|resource| resource.allocate_with(mark));
         }
     }
 

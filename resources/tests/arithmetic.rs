@@ -162,6 +162,15 @@ fn allocation_is_part_of_identity() {
     let mut fresh = parse("cpus:4;mem:2");
     fresh.allocate("carol");
     assert_eq!(moved, fresh);
+    // One mark made for many collections marks each as `allocate` does.
+    let mark = resources::AllocationMark::new("carol");
+    assert_eq!(mark.role(), "carol");
+    let mut marked = parse("cpus:4;mem:2");
+    marked.allocate_with(&mark);
+    assert_eq!(marked.to_string(), fresh.to_string());
+    let mut remarked = total.clone();
+    remarked.allocate_with(&mark);
+    assert_eq!(remarked.to_string(), moved.to_string());
     assert!(
         moved
             .iter()
