@@ -207,6 +207,16 @@ impl RoleTree {
     }
 }
 
+impl RoleTree {
+    /// [`RoleTree::track`] of an offer known to hold only unreserved,
+    /// non-revocable resources, by its scalar quantities.
+    pub fn track_offered_unreserved(&mut self, key: RoleKey, quantities: &ResourceQuantities) {
+        self.for_role_and_ancestors(key, |role| {
+            role.offered_or_allocated_unreserved += quantities;
+        });
+    }
+}
+
 fn change(totals: &mut ResourceQuantities, name: &str, quantity: Scalar, add: bool) {
     if add {
         totals.add_quantity(name, quantity);

@@ -13,8 +13,9 @@ use super::{HierarchicalAllocator, scalar_quantities};
 use crate::fast_hash::FastMap;
 use crate::roles::{FrameworkKey, RoleKey, Track};
 use crate::types::{InverseOffer, Offer, OfferSink, Options, ResourceLimits};
-use resources::{Resource, ResourceQuantities, Resources};
+use resources::{AllocationMark, Resource, ResourceQuantities, Resources};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -199,10 +200,15 @@ impl HierarchicalAllocator {
             if agent.available().is_empty() {
                 continue;
             }
-            let reach = Reach::of(agent, stage, quota, &self.options);
-            if reach.nothing_for(quota.stage_open(stage, reach.headroom)) {
+            let reach = Reach::of(agent, stage, quota);
+            if reach.nothing_for(
+                quota.stage_open(stage, reach.headroom),
+                agent,
+                &self.options,
+            ) {
                 continue;
             }
+            let plain = !agent.shape.has_reservations && !agent.shape.needs_stripping;
             let start = decisions.len();
             self.allocate_agent(
                 stage,
@@ -218,12 +224,17 @@ impl HierarchicalAllocator {
             for decision in &decisions[start..] {
                 self.role_sorter
                     .allocated(decision.role, &decision.quantities);
-                self.roles.track(
-                    decision.role,
-                    &decision.resources,
-                    Track::OfferedOrAllocated,
-                    true,
-                );
+                if plain {
+                    self.roles
+                        .track_offered_unreserved(decision.role, &decision.quantities);
+                } else {
+                    self.roles.track(
+                        decision.role,
+                        &decision.resources,
+                        Track::OfferedOrAllocated,
+                        true,
+                    );
+                }
             }
         }
     }
@@ -263,7 +274,11 @@ impl HierarchicalAllocator {
             let role = roles.role(role_key);
             // In the quota stage this also passes over roles without
             // frameworks or unsatisfied guarantees.
-            if reach.nothing_for(quota.role_open(stage, role_key, reach.headroom)) {
+            if reach.nothing_for(
+                quota.role_open(stage, role_key, reach.headroom),
+                agent,
+                options,
+            ) {
                 return ControlFlow::Continue(());
             }
             let Some(sorter) = framework_sorters
@@ -326,14 +341,20 @@ impl HierarchicalAllocator {
             .map(|(index, decision)| (decision.framework, decision.role, decision.agent, index))
             .collect();
         order.sort_unstable();
+        let mut marks: FastMap<RoleKey, AllocationMark> = FastMap::default();
         let mut order = order.into_iter().peekable();
         while let Some(&(framework, ..)) = order.peek() {
             let mut offers: Vec<Offer> = Vec::new();
-            while let Some((_, role, agent, index)) = order.next_if(|next| next.0 == framework) {
-                let role = &self.roles.role(role).name;
+            while let Some((_, role_key, agent, index)) = order.next_if(|next| next.0 == framework)
+            {
+                let role = &self.roles.role(role_key).name;
                 let agent = self.agents.at(agent);
                 let mut resources = std::mem::take(&mut decisions[index].resources);
-                resources.allocate(role);
+                resources.allocate_with(
+                    marks
+                        .entry(role_key)
+                        .or_insert_with(|| AllocationMark::new(role)),
+                );
                 match offers.last_mut() {
                     Some(last) if last.agent_id == agent.id && *last.role == **role => {
                         last.resources += &resources;
@@ -397,32 +418,23 @@ struct Reach {
     stage: Stage,
     /// Names of its available quota-counted resources.
     names: Names,
-    /// Whether what quota does not count (ports, reservations, revocable)
-    /// could make an offer on its own: it must hold one of the minimum
-    /// sets (a framework's own minimums are not checked, only assumed).
-    leftovers: bool,
     /// [`QuotaState::headroom_names`] in the fair stage.
     headroom: Names,
+    custom_minimums: bool,
+    /// Whether what quota does not count could make an offer on its own;
+    /// worked out when first needed.
+    leftovers: Cell<Option<bool>>,
 }
 
 impl Reach {
-    fn of(agent: &Agent, stage: Stage, quota: &QuotaState, options: &Options) -> Reach {
-        let mut names = Names::NONE;
-        let mut rest = ResourceQuantities::new();
-        for resource in agent.available() {
-            if is_quota_resource(resource) {
-                names = names | Names::of(resource.name());
-            } else {
-                rest.add_quantity(resource.name(), quantity(resource));
-            }
-        }
-        let minimums = &options.min_allocatable_resources;
-        let leftovers = !rest.is_empty()
-            && (agent.shape.has_reservations
-                || agent.shape.has_shared
-                || quota.custom_minimums
-                || minimums.is_empty()
-                || minimums.iter().any(|set| rest.contains(set)));
+    fn of(agent: &Agent, stage: Stage, quota: &QuotaState) -> Reach {
+        let names = agent
+            .available()
+            .iter()
+            .filter(|resource| is_quota_resource(resource))
+            .fold(Names::NONE, |names, resource| {
+                names | Names::of(resource.name())
+            });
         let headroom = match stage {
             Stage::Quota => Names::ALL,
             Stage::Fair => quota.headroom_names(),
@@ -430,16 +442,50 @@ impl Reach {
         Reach {
             stage,
             names,
-            leftovers,
             headroom,
+            custom_minimums: quota.custom_minimums,
+            leftovers: Cell::new(None),
         }
     }
 
     /// Whether a role that may take `open` names of quota-counted resources
-    /// can be offered nothing here: the quota stage offers only with some
-    /// guarantee met, the fair stage also what quota does not count.
-    fn nothing_for(&self, open: Names) -> bool {
-        (self.names & open).is_empty() && (self.stage == Stage::Quota || !self.leftovers)
+    /// can be offered nothing on `agent`: the quota stage offers only with
+    /// some guarantee met, the fair stage also what quota does not count.
+    fn nothing_for(&self, open: Names, agent: &Agent, options: &Options) -> bool {
+        if !(self.names & open).is_empty() {
+            return false;
+        }
+        if self.stage == Stage::Quota {
+            return true;
+        }
+        let leftovers = match self.leftovers.get() {
+            Some(leftovers) => leftovers,
+            None => {
+                let leftovers = self.leftovers(agent, options);
+                self.leftovers.set(Some(leftovers));
+                leftovers
+            }
+        };
+        !leftovers
+    }
+
+    /// Whether what quota does not count (ports, reservations, revocable)
+    /// could make an offer on its own: it must hold one of the minimum sets
+    /// (frameworks' own minimums are not checked, only assumed to).
+    fn leftovers(&self, agent: &Agent, options: &Options) -> bool {
+        let mut rest = ResourceQuantities::new();
+        for resource in agent.available() {
+            if !is_quota_resource(resource) {
+                rest.add_quantity(resource.name(), quantity(resource));
+            }
+        }
+        let minimums = &options.min_allocatable_resources;
+        !rest.is_empty()
+            && (agent.shape.has_reservations
+                || agent.shape.has_shared
+                || self.custom_minimums
+                || minimums.is_empty()
+                || minimums.iter().any(|set| rest.contains(set)))
     }
 }
 

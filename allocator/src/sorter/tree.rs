@@ -92,6 +92,9 @@ impl Tree {
     }
 
     pub fn weight(&self, id: NodeId) -> f64 {
+        if self.weights.is_empty() {
+            return 1.0;
+        }
         self.weights
             .get(&self.node(id).path)
             .copied()
