@@ -4,26 +4,46 @@
 //! Run with `cargo bench -p libprocess --bench messaging`. Throughput is
 //! reported by criterion as elements (messages) per second; round-trip
 //! latency percentiles are printed as `latency ...` lines.
+//!
+//! Senders are kept at most [`WINDOW`] messages ahead of the sink, as any
+//! sustained producer must be: `send` never waits, and a runtime drops a
+//! connection whose unsent backlog passes its cap rather than grow without
+//! bound.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use libprocess::{Config, Context, Message, Pid, Process, Runtime, Upid};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 /// Messages a sender sends per event.
 const SLICE: u64 = 4096;
 
+/// Messages that may be sent and not yet counted by the sink: enough to
+/// keep a connection busy, and (at about 230 bytes a message on the wire)
+/// well within the default outbound backlog cap.
+const WINDOW: u64 = 32 * SLICE;
+
 /// A 64-byte payload, about the size of a small Mesos message.
 const BODY: &[u8] = &[7u8; 64];
 
-/// Counts messages and reports when it has seen `target` of them.
+/// Counts messages, publishing the count every slice, and reports when it
+/// has seen `target` of them.
 struct Sink {
     seen: u64,
     target: u64,
+    progress: Arc<Progress>,
     done: Option<oneshot::Sender<()>>,
+}
+
+/// How far the sink has got, for the driver's window.
+#[derive(Default)]
+struct Progress {
+    seen: AtomicU64,
+    advanced: Notify,
 }
 
 impl Process for Sink {
@@ -32,6 +52,10 @@ impl Process for Sink {
             "data",
             |sink: &mut Sink, _: &mut Context<Sink>, _: Message| {
                 sink.seen += 1;
+                if sink.seen.is_multiple_of(SLICE) {
+                    sink.progress.seen.store(sink.seen, Ordering::Release);
+                    sink.progress.advanced.notify_one();
+                }
                 if sink.seen == sink.target
                     && let Some(done) = sink.done.take()
                 {
@@ -96,40 +120,43 @@ impl Pinger {
     }
 }
 
-/// Has `senders` processes send `total` messages to `sink`, returning the
-/// time until the sink has them all.
+/// Has `senders` processes send `total` messages to `sink`, a slice at a
+/// time in turn, returning the time until the sink has them all.
 async fn blast(sink: &Pid<Sink>, senders: &[Pid<Sender>], total: u64) -> Duration {
     let (done, finished) = oneshot::channel();
-    sink.call(move |sink: &mut Sink, _| {
-        sink.seen = 0;
-        sink.target = total;
-        sink.done = Some(done);
-    })
-    .await
-    .unwrap();
+    let progress = sink
+        .call(move |sink: &mut Sink, _| {
+            sink.seen = 0;
+            sink.progress.seen.store(0, Ordering::Release);
+            sink.target = total;
+            sink.done = Some(done);
+            sink.progress.clone()
+        })
+        .await
+        .unwrap();
     let name: Arc<str> = "data".into();
     let body = Bytes::from_static(BODY);
-    let share = total / senders.len() as u64;
     let started = Instant::now();
-    for (index, sender) in senders.iter().enumerate() {
-        let count = if index == 0 {
-            total - share * (senders.len() as u64 - 1)
-        } else {
-            share
-        };
-        // Sending in slices lets the connection's writer drain in between,
-        // as a real sender's other events would.
-        let mut left = count;
-        while left > 0 {
-            let slice = left.min(SLICE);
-            left -= slice;
-            let (to, name, body) = (sink.upid().clone(), name.clone(), body.clone());
-            sender.dispatch(move |_, ctx: &mut Context<Sender>| {
-                for _ in 0..slice {
-                    ctx.send(&to, name.clone(), body.clone());
-                }
-            });
+    let mut sent = 0;
+    for sender in senders.iter().cycle() {
+        if sent == total {
+            break;
         }
+        let slice = SLICE.min(total - sent);
+        loop {
+            let advanced = progress.advanced.notified();
+            if sent + slice <= progress.seen.load(Ordering::Acquire) + WINDOW {
+                break;
+            }
+            advanced.await;
+        }
+        sent += slice;
+        let (to, name, body) = (sink.upid().clone(), name.clone(), body.clone());
+        sender.dispatch(move |_, ctx: &mut Context<Sender>| {
+            for _ in 0..slice {
+                ctx.send(&to, name.clone(), body.clone());
+            }
+        });
     }
     tokio::time::timeout(Duration::from_secs(120), finished)
         .await
@@ -155,6 +182,7 @@ fn new_sink(runtime: &Runtime) -> Pid<Sink> {
             Sink {
                 seen: 0,
                 target: u64::MAX,
+                progress: Arc::default(),
                 done: None,
             },
         )

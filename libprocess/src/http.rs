@@ -11,21 +11,25 @@
 //! [`Pipe`], writing one chunk per record; the body goes out with
 //! `Transfer-Encoding: chunked`. [`Pipe::closed`] resolves when the client
 //! goes away, which is how a subscriber's disconnection is noticed.
+//!
+//! As libprocess does, the runtime adds a `Date` header to every response
+//! and gzips a complete body of 1024 bytes or more when the request's
+//! `Accept-Encoding` admits gzip and the handler set no `Content-Encoding`.
+//! [`Request::accepts_media_type`] answers content negotiation the way
+//! libprocess's `acceptsMediaType` does.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
-use http_body::{Frame, SizeHint};
 use tokio::sync::mpsc;
 
 use crate::Error;
+use crate::auth::Principal;
 
 /// `Content-Type` of libprocess's plain-text answers.
 const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
@@ -39,6 +43,7 @@ pub struct Request {
     headers: HeaderMap,
     body: Bytes,
     peer: Option<SocketAddr>,
+    principal: Option<Principal>,
 }
 
 impl Request {
@@ -56,6 +61,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             peer: None,
+            principal: None,
         }
     }
 
@@ -123,9 +129,58 @@ impl Request {
         self.peer
     }
 
+    /// Who made the request, when its endpoint is in an authentication
+    /// realm that has an authenticator (see [`crate::auth`]).
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// True when the `Accept-Encoding` header admits `encoding` (by name or
+    /// `*`, with a non-zero `q`), as libprocess decides whether to gzip. No
+    /// header means no.
+    pub fn accepts_encoding(&self, encoding: &str) -> bool {
+        self.header("accept-encoding")
+            .is_some_and(|accepted| accepts(accepted, &[encoding, "*"]))
+    }
+
+    /// True when the `Accept` header admits `media_type` (`type/subtype`,
+    /// `type/*` or `*/*`, with a non-zero `q`). No header admits anything.
+    pub fn accepts_media_type(&self, media_type: &str) -> bool {
+        let Some((kind, _)) = media_type.split_once('/') else {
+            return false;
+        };
+        match self.header("accept") {
+            None => true,
+            Some(accepted) => accepts(accepted, &[media_type, &format!("{kind}/*"), "*/*"]),
+        }
+    }
+
     pub(crate) fn set_path(&mut self, path: String) {
         self.path = path;
     }
+
+    pub(crate) fn set_principal(&mut self, principal: Principal) {
+        self.principal = Some(principal);
+    }
+}
+
+/// Whether a header listing `value;q=...` items admits the first of
+/// `candidates` it names, trying the candidates in order, as libprocess's
+/// `Request::acceptsEncoding` and `acceptsMediaType` do.
+fn accepts(header: &str, candidates: &[&str]) -> bool {
+    let header: String = header.chars().filter(|c| !c.is_whitespace()).collect();
+    for candidate in candidates {
+        for item in header.split(',') {
+            let mut parameters = item.split(';');
+            let name = parameters.next().unwrap_or_default();
+            if name.is_empty() || !name.eq_ignore_ascii_case(candidate) {
+                continue;
+            }
+            let quality = parameters.find_map(|parameter| parameter.strip_prefix("q="));
+            return quality.is_none_or(|quality| quality.parse::<f64>().is_ok_and(|q| q > 0.0));
+        }
+    }
+    false
 }
 
 /// Decodes `%XX` escapes; `None` for a malformed escape or non-UTF-8 result.
@@ -172,7 +227,7 @@ impl Response {
         Response {
             status,
             headers: HeaderMap::new(),
-            body: ResponseBody::Full(Some(Bytes::new())),
+            body: ResponseBody::Full(Bytes::new()),
         }
     }
 
@@ -230,7 +285,7 @@ impl Response {
 
     /// Replaces the body of a non-streaming response.
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = ResponseBody::Full(Some(body.into()));
+        self.body = ResponseBody::Full(body.into());
         self
     }
 
@@ -258,16 +313,13 @@ impl Response {
     /// The body of a non-streaming response; `None` for a stream.
     pub fn body(&self) -> Option<&Bytes> {
         match &self.body {
-            ResponseBody::Full(body) => body.as_ref(),
+            ResponseBody::Full(body) => Some(body),
             ResponseBody::Stream(_) => None,
         }
     }
 
-    pub(crate) fn into_hyper(self) -> http::Response<ResponseBody> {
-        let mut response = http::Response::new(self.body);
-        *response.status_mut() = self.status;
-        *response.headers_mut() = self.headers;
-        response
+    pub(crate) fn into_parts(self) -> (StatusCode, HeaderMap, ResponseBody) {
+        (self.status, self.headers, self.body)
     }
 }
 
@@ -302,44 +354,10 @@ impl Pipe {
     }
 }
 
-/// The body hyper sends for a [`Response`].
+/// A response body: complete, or the receiving end of a [`Pipe`].
 pub(crate) enum ResponseBody {
-    Full(Option<Bytes>),
+    Full(Bytes),
     Stream(mpsc::Receiver<Bytes>),
-}
-
-impl http_body::Body for ResponseBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.get_mut() {
-            ResponseBody::Full(body) => Poll::Ready(
-                body.take()
-                    .filter(|b| !b.is_empty())
-                    .map(|b| Ok(Frame::data(b))),
-            ),
-            ResponseBody::Stream(receiver) => receiver
-                .poll_recv(cx)
-                .map(|chunk| chunk.map(|chunk| Ok(Frame::data(chunk)))),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, ResponseBody::Full(body) if body.as_ref().is_none_or(Bytes::is_empty))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            ResponseBody::Full(body) => {
-                SizeHint::with_exact(body.as_ref().map_or(0, |b| b.len() as u64))
-            }
-            ResponseBody::Stream(_) => SizeHint::default(),
-        }
-    }
 }
 
 /// What an endpoint handler returns: a response now, or a future of one
@@ -370,5 +388,41 @@ impl fmt::Debug for Reply {
             ReplyInner::Now(response) => f.debug_tuple("Reply::Now").field(response).finish(),
             ReplyInner::Later(_) => f.write_str("Reply::Later"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: &'static str, value: &'static str) -> Request {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_static(value));
+        Request::new(Method::GET, "/").with_headers(headers)
+    }
+
+    #[test]
+    fn encodings_are_accepted_by_name_or_star_with_a_nonzero_q() {
+        assert!(with("accept-encoding", "deflate, GZIP").accepts_encoding("gzip"));
+        assert!(with("accept-encoding", "*;q=0.5").accepts_encoding("gzip"));
+        assert!(with("accept-encoding", "gzip; q=1, *;q=0").accepts_encoding("gzip"));
+        assert!(!with("accept-encoding", "gzip;q=0, *").accepts_encoding("gzip"));
+        assert!(!with("accept-encoding", "gzip;q=oops").accepts_encoding("gzip"));
+        assert!(!with("accept-encoding", "deflate").accepts_encoding("gzip"));
+        assert!(!Request::new(Method::GET, "/").accepts_encoding("gzip"));
+    }
+
+    #[test]
+    fn media_types_are_accepted_exactly_by_type_or_by_anything() {
+        let protobuf = "application/x-protobuf";
+        assert!(Request::new(Method::GET, "/").accepts_media_type(protobuf));
+        assert!(
+            with("accept", "application/json, application/x-protobuf").accepts_media_type(protobuf)
+        );
+        assert!(with("accept", "application/*").accepts_media_type(protobuf));
+        assert!(with("accept", "text/html, */*;q=0.1").accepts_media_type(protobuf));
+        assert!(!with("accept", "application/json").accepts_media_type(protobuf));
+        assert!(!with("accept", "application/x-protobuf;q=0, */*").accepts_media_type(protobuf));
+        assert!(!with("accept", "*/*").accepts_media_type("not-a-media-type"));
     }
 }

@@ -64,26 +64,38 @@
 //! `/master/state`. Handlers return a [`Reply`] — a [`Response`] now or a
 //! future of one — and can stream with [`Response::stream`]. A
 //! [request filter](Runtime::set_request_filter) sees every HTTP request
-//! first, which is where firewall rules go.
+//! first, which is where firewall rules go. Routes installed with
+//! [`Context::route_authenticated`] belong to an authentication realm, and
+//! endpoints can have authorization callbacks; see [`auth`].
 //!
+//! The listener frames HTTP/1.1 itself, tuned for what it mostly receives:
+//! pipelined bursts of small message `POST`s, which it hands to each
+//! receiving process's mailbox in batches and answers with one write.
+
 //! # The runtime's own processes
 //!
 //! [`Runtime::start`] also starts `metrics` (`/metrics/snapshot`, from the
 //! [`Metrics`] registry every crate adds to), `logging`
-//! (`/logging/toggle`), `profiler` (`/profiler/start`, `/profiler/stop`) and
+//! (`/logging/toggle`), `profiler` (`/profiler/start`, `/profiler/stop`),
+//! `system` (the `system/*` gauges and `/system/stats.json`) and
 //! `__processes__` (`/__processes__`); see [`system`]. A terminated process
 //! is removed from the table and its state dropped as soon as its
 //! [`finalize`](Process::finalize) returns.
 //!
 //! # Hostile input
 //!
-//! Request bodies are capped ([`Config::max_body_bytes`], `413`), headers and
-//! bodies must arrive in time (`408` or a closed connection), unparseable
-//! HTTP closes the connection, and outbound backlogs to one peer are capped.
-//! The runtime keeps serving.
+//! Request bodies are capped ([`Config::max_body_bytes`], `413`), a request
+//! once begun must arrive in time (`408`), unparseable HTTP gets `400` and a
+//! closed connection, a client that stops reading its answers stops being
+//! read, and outbound backlogs to one peer are capped. Idle connections are
+//! kept, as libprocess keeps them (a linking peer may say nothing for
+//! hours); TCP keepalive finds peers that vanished. The runtime keeps
+//! serving.
 
+pub mod auth;
 mod error;
 pub mod http;
+mod http1;
 mod json;
 pub mod metrics;
 mod peer;
@@ -93,6 +105,7 @@ mod server;
 pub mod system;
 mod upid;
 
+pub use auth::{Authentication, Authenticator, Principal};
 pub use error::Error;
 pub use http::{Pipe, Reply, Request, Response};
 pub use metrics::{Counter, Gauge, Metrics, Timer as MetricTimer};

@@ -91,7 +91,8 @@ impl Metrics {
     }
 
     /// Registers a gauge whose value is read from `read` at snapshot time,
-    /// replacing any metric of that name. `read` must not block.
+    /// replacing any metric of that name. `read` must not block; it returns
+    /// NaN when the value cannot be had, and the snapshot then omits it.
     pub fn gauge_fn(&self, name: &str, read: impl Fn() -> f64 + Send + Sync + 'static) {
         let gauge = Gauge(GaugeSource::Read(Arc::new(read)));
         self.write().insert(name.to_owned(), Metric::Gauge(gauge));
@@ -130,7 +131,12 @@ impl Metrics {
                     snapshot.insert(name.clone(), counter.get() as f64);
                 }
                 Metric::Gauge(gauge) => {
-                    snapshot.insert(name.clone(), gauge.get());
+                    // A gauge that cannot be read (NaN) is left out, as
+                    // Mesos leaves out a gauge whose value failed.
+                    let value = gauge.get();
+                    if !value.is_nan() {
+                        snapshot.insert(name.clone(), value);
+                    }
                 }
                 Metric::Timer(timer) => timer.report(name, &mut snapshot),
             }

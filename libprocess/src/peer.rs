@@ -3,14 +3,15 @@
 //!
 //! Senders encode messages straight into the peer's pending buffer; the
 //! peer's task writes whatever has accumulated in one `write_all`, so a burst
-//! of messages becomes a few large writes. Whatever the receiver answers
+//! of messages becomes a few large writes. A message's head (request line
+//! and headers) depends only on sender, receiver and name, so the last one
+//! is kept and copied while those repeat. Whatever the receiver answers
 //! (`202 Accepted`) is read and discarded: nothing ever waits for a reply,
 //! so peers that never answer (mesos-go) are fine. When the connection
 //! cannot be made, breaks, or the backlog exceeds its cap, the queued
 //! messages are dropped and the runtime tells the linkers of that address.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::net::SocketAddrV4;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -21,11 +22,22 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use crate::Upid;
+use crate::http1::put_hex;
 use crate::runtime::Inner;
+use crate::server::configure_socket;
 
 struct Pending {
     bytes: BytesMut,
     open: bool,
+    last_head: Option<MessageHead>,
+}
+
+/// The encoded head of a message from `from` to process `to` named `name`.
+struct MessageHead {
+    from: Upid,
+    to: Arc<str>,
+    name: Box<str>,
+    bytes: Vec<u8>,
 }
 
 struct Peer {
@@ -45,6 +57,7 @@ impl Peer {
         let mut pending = lock(&self.pending);
         pending.open = false;
         pending.bytes = BytesMut::new();
+        pending.last_head = None;
         drop(pending);
         self.wakeup.notify_one();
     }
@@ -82,7 +95,7 @@ impl Peers {
             return;
         }
         let was_empty = pending.bytes.is_empty();
-        encode(&mut pending.bytes, from, to, name, body);
+        pending.encode(from, to, name, body);
         let overflow = pending.bytes.len() > limits.max_backlog_bytes;
         drop(pending);
         if overflow {
@@ -116,6 +129,7 @@ impl Peers {
             pending: Mutex::new(Pending {
                 bytes: BytesMut::new(),
                 open: true,
+                last_head: None,
             }),
             wakeup: Notify::new(),
         });
@@ -148,25 +162,49 @@ impl Peers {
     }
 }
 
-/// Appends a message as libprocess puts it on the wire.
-fn encode(out: &mut BytesMut, from: &Upid, to: &Upid, name: &str, body: &[u8]) {
-    out.reserve(160 + name.len() + body.len());
-    let _ = write!(
-        out,
-        "POST /{}/{name} HTTP/1.1\r\nUser-Agent: libprocess/{from}\r\nLibprocess-From: {from}\r\nConnection: Keep-Alive\r\nHost: \r\n",
-        to.id()
-    );
-    if body.is_empty() {
-        out.put_slice(b"\r\n");
-    } else {
-        let _ = write!(
-            out,
-            "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n",
-            body.len()
-        );
-        out.put_slice(body);
-        out.put_slice(b"\r\n0\r\n\r\n");
+impl Pending {
+    /// Appends a message as libprocess puts it on the wire.
+    fn encode(&mut self, from: &Upid, to: &Upid, name: &str, body: &[u8]) {
+        let reusable = self
+            .last_head
+            .as_ref()
+            .is_some_and(|head| head.from == *from && *head.to == *to.id() && *head.name == *name);
+        if !reusable {
+            self.last_head = Some(MessageHead {
+                from: from.clone(),
+                to: to.id_arc().clone(),
+                name: name.into(),
+                bytes: message_head(from, to, name),
+            });
+        }
+        let head = &self.last_head.as_ref().expect("just ensured").bytes;
+        let out = &mut self.bytes;
+        out.reserve(head.len() + 48 + body.len());
+        out.put_slice(head);
+        if body.is_empty() {
+            out.put_slice(b"\r\n");
+        } else {
+            out.put_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            put_hex(out, body.len());
+            out.put_slice(b"\r\n");
+            out.put_slice(body);
+            out.put_slice(b"\r\n0\r\n\r\n");
+        }
     }
+}
+
+/// A message's request line and headers, up to the framing header.
+fn message_head(from: &Upid, to: &Upid, name: &str) -> Vec<u8> {
+    // An empty id would make a `//` path; libprocess leaves the segment out.
+    let to = if to.id().is_empty() {
+        String::new()
+    } else {
+        format!("/{}", to.id())
+    };
+    format!(
+        "POST {to}/{name} HTTP/1.1\r\nUser-Agent: libprocess/{from}\r\nLibprocess-From: {from}\r\nConnection: Keep-Alive\r\nHost: \r\n"
+    )
+    .into_bytes()
 }
 
 async fn drive(runtime: Weak<Inner>, peer: Arc<Peer>, limits: PeerLimits) {
@@ -186,7 +224,7 @@ async fn transmit(peer: &Peer, limits: PeerLimits) -> std::io::Result<()> {
     let stream = tokio::time::timeout(limits.connect_timeout, TcpStream::connect(peer.address))
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
-    stream.set_nodelay(true)?;
+    configure_socket(&stream);
     let (mut reader, mut writer) = stream.into_split();
 
     let discard_answers = async move {

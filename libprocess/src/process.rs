@@ -39,6 +39,7 @@ use bytes::Bytes;
 use tokio::sync::{Notify, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::auth::Authentication;
 use crate::http::{Reply, ReplyInner, Request, Response};
 use crate::json::write_json_string;
 use crate::{Error, Runtime, Upid};
@@ -79,7 +80,13 @@ type Dispatch<S> = Box<dyn FnOnce(&mut S, &mut Context<S>) + Send>;
 
 enum Install<S> {
     Message(Box<str>, MessageHandler<S>),
-    Route(String, RouteHandler<S>),
+    Route(String, Route<S>),
+}
+
+/// An endpoint: its handler and the authentication realm it belongs to.
+struct Route<S> {
+    realm: Option<Box<str>>,
+    handler: RouteHandler<S>,
 }
 
 /// A process's view of the runtime while it handles an event.
@@ -183,8 +190,25 @@ impl<S: Process> Context<S> {
         path: &str,
         handler: impl FnMut(&mut S, &mut Context<S>, Request) -> Reply + Send + 'static,
     ) {
+        self.install_route(path, None, Box::new(handler));
+    }
+
+    /// Like [`route`](Self::route), for an endpoint in authentication
+    /// `realm`: when the runtime has an authenticator for the realm, requests
+    /// are authenticated before `handler` sees them (see [`crate::auth`]).
+    pub fn route_authenticated(
+        &mut self,
+        path: &str,
+        realm: &str,
+        handler: impl FnMut(&mut S, &mut Context<S>, Request) -> Reply + Send + 'static,
+    ) {
+        self.install_route(path, Some(realm.into()), Box::new(handler));
+    }
+
+    fn install_route(&mut self, path: &str, realm: Option<Box<str>>, handler: RouteHandler<S>) {
         let key = path.trim_end_matches('/').to_owned();
-        self.installs.push(Install::Route(key, Box::new(handler)));
+        self.installs
+            .push(Install::Route(key, Route { realm, handler }));
     }
 
     /// Terminates this process once the current event is handled.
@@ -315,6 +339,9 @@ pub(crate) enum Delivery {
 enum Event<S> {
     Delivery(Delivery),
     Dispatch(Dispatch<S>),
+    /// An HTTP request its authorization callback allowed, for the route
+    /// with this key.
+    Authorized(Box<HttpEvent>, String),
     Terminate,
 }
 
@@ -322,6 +349,9 @@ enum Event<S> {
 pub(crate) trait Mailbox: Send + Sync {
     /// Queues an event; gives it back if the process is gone.
     fn deliver(&self, delivery: Delivery) -> Result<(), Delivery>;
+    /// Queues every message in `messages` (leaving it empty), in order;
+    /// false, leaving `messages` as it was, if the process is gone.
+    fn deliver_messages(&self, messages: &mut Vec<Message>) -> bool;
     fn terminate(&self);
     /// Records `linker` to be told when this process ends; false if it has.
     fn add_linker(&self, linker: Upid) -> bool;
@@ -389,8 +419,30 @@ impl<S: Process> Mailbox for Cell<S> {
         self.push(Event::Delivery(delivery), false)
             .map_err(|event| match event {
                 Event::Delivery(delivery) => delivery,
-                Event::Dispatch(_) | Event::Terminate => unreachable!("pushed a delivery"),
+                _ => unreachable!("pushed a delivery"),
             })
+    }
+
+    fn deliver_messages(&self, messages: &mut Vec<Message>) -> bool {
+        let count = messages.len();
+        let mut queue = lock(&self.queue);
+        if !queue.open {
+            return false;
+        }
+        let was_empty = queue.events.is_empty();
+        queue.events.extend(
+            messages
+                .drain(..)
+                .map(|message| Event::Delivery(Delivery::Message(message))),
+        );
+        drop(queue);
+        self.stats
+            .received
+            .fetch_add(count as u64, Ordering::Relaxed);
+        if was_empty {
+            self.wakeup.notify_one();
+        }
+        true
     }
 
     fn terminate(&self) {
@@ -439,7 +491,7 @@ fn describe_event<S>(out: &mut String, event: &Event<S>) {
             write_json_string(out, &message.name);
             out.push('}');
         }
-        Event::Delivery(Delivery::Http(http)) => {
+        Event::Delivery(Delivery::Http(http)) | Event::Authorized(http, _) => {
             out.push_str("{\"type\":\"HTTP\",\"method\":");
             write_json_string(out, http.request.method().as_str());
             out.push_str(",\"url\":");
@@ -502,7 +554,7 @@ impl<S: Process> Drop for Reaper<S> {
             std::mem::take(&mut queue.events)
         };
         for event in leftovers {
-            if let Event::Delivery(Delivery::Http(http)) = event {
+            if let Event::Delivery(Delivery::Http(http)) | Event::Authorized(http, _) = event {
                 let _ = http.respond.send(Response::not_found());
             }
         }
@@ -517,7 +569,7 @@ impl<S: Process> Drop for Reaper<S> {
 
 struct Handlers<S> {
     messages: HashMap<Box<str>, MessageHandler<S>>,
-    routes: HashMap<String, RouteHandler<S>>,
+    routes: HashMap<String, Route<S>>,
 }
 
 impl<S: Process> Handlers<S> {
@@ -527,8 +579,8 @@ impl<S: Process> Handlers<S> {
                 Install::Message(name, handler) => {
                     self.messages.insert(name, handler);
                 }
-                Install::Route(path, handler) => {
-                    self.routes.insert(path, handler);
+                Install::Route(path, route) => {
+                    self.routes.insert(path, route);
                 }
             }
         }
@@ -536,11 +588,12 @@ impl<S: Process> Handlers<S> {
 
     /// Finds the route for the part of the path after the process id: the
     /// longest registered prefix at a `/` boundary, as libprocess does.
-    fn route_for(&mut self, mut endpoint: &str) -> Option<&mut RouteHandler<S>> {
+    /// Returns the route's key.
+    fn route_for(&self, mut endpoint: &str) -> Option<String> {
         endpoint = endpoint.trim_end_matches('/');
         loop {
             if self.routes.contains_key(endpoint) {
-                return self.routes.get_mut(endpoint);
+                return Some(endpoint.to_owned());
             }
             match endpoint.rfind('/') {
                 Some(cut) if cut > 0 => endpoint = &endpoint[..cut],
@@ -606,29 +659,18 @@ fn handle<S: Process>(
             }
         }
         Event::Delivery(Delivery::Http(http)) => {
-            let HttpEvent { request, respond } = *http;
-            let span =
-                tracing::debug_span!("http", method = %request.method(), path = request.path());
+            let span = tracing::debug_span!("http", method = %http.request.method(), path = http.request.path());
             let _entered = span.enter();
-            // The path is `/<id>/<endpoint...>`; routes are keyed by the endpoint.
-            let endpoint = request
-                .path()
-                .get(1..)
-                .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
-                .unwrap_or("")
-                .to_owned();
-            let reply = match handlers.route_for(&endpoint) {
-                Some(handler) => handler(state, ctx, request),
-                None => Response::not_found().into(),
-            };
-            match reply.0 {
-                ReplyInner::Now(response) => {
-                    let _ = respond.send(response);
-                }
-                ReplyInner::Later(future) => {
-                    tokio::spawn(async move {
-                        let _ = respond.send(future.await);
-                    });
+            serve(state, ctx, handlers, *http);
+        }
+        Event::Authorized(http, key) => {
+            let span = tracing::debug_span!("http", method = %http.request.method(), path = http.request.path());
+            let _entered = span.enter();
+            let HttpEvent { request, respond } = *http;
+            match handlers.routes.get_mut(&key) {
+                Some(route) => reply(respond, (route.handler)(state, ctx, request)),
+                None => {
+                    let _ = respond.send(Response::not_found());
                 }
             }
         }
@@ -637,4 +679,75 @@ fn handle<S: Process>(
         Event::Terminate => ctx.terminating = true,
     }
     handlers.apply(&mut ctx.installs);
+}
+
+/// Routes an HTTP request to its endpoint: authentication for the route's
+/// realm, then the authorization callback for its path, then the handler.
+fn serve<S: Process>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    handlers: &mut Handlers<S>,
+    http: HttpEvent,
+) {
+    let HttpEvent {
+        mut request,
+        respond,
+    } = http;
+    // The path is `/<id>/<endpoint...>`; routes are keyed by the endpoint.
+    let endpoint = request
+        .path()
+        .get(1..)
+        .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
+        .unwrap_or("");
+    let Some(key) = handlers.route_for(endpoint) else {
+        let _ = respond.send(Response::not_found());
+        return;
+    };
+    let route = handlers
+        .routes
+        .get_mut(&key)
+        .expect("route_for returns registered keys");
+    if let Some(realm) = &route.realm {
+        match ctx.runtime.authenticate(realm, &request) {
+            None => {}
+            Some(Authentication::Authenticated(principal)) => request.set_principal(principal),
+            Some(Authentication::Refused(refusal)) => {
+                let _ = respond.send(refusal);
+                return;
+            }
+        }
+    }
+    let path = format!("/{}{key}", ctx.cell.upid.id());
+    let Some(authorize) = ctx.runtime.authorization_callback(&path) else {
+        reply(respond, (route.handler)(state, ctx, request));
+        return;
+    };
+    let decision = authorize(&request, request.principal());
+    let cell = ctx.cell.clone();
+    ctx.cell.tokio.spawn(async move {
+        if decision.await {
+            // Should the process be gone by now, dropping the event drops
+            // `respond`, which answers 404.
+            let _ = cell.push(
+                Event::Authorized(Box::new(HttpEvent { request, respond }), key),
+                false,
+            );
+        } else {
+            let _ = respond.send(Response::new(http::StatusCode::FORBIDDEN));
+        }
+    });
+}
+
+/// Sends a handler's reply back to the connection, now or when it is ready.
+fn reply(respond: oneshot::Sender<Response>, reply: Reply) {
+    match reply.0 {
+        ReplyInner::Now(response) => {
+            let _ = respond.send(response);
+        }
+        ReplyInner::Later(future) => {
+            tokio::spawn(async move {
+                let _ = respond.send(future.await);
+            });
+        }
+    }
 }

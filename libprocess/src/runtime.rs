@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, ToSocketAddrs};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -11,6 +13,7 @@ use bytes::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::{Authentication, Authenticator, AuthorizationCallback, Principal};
 use crate::http::{Request, Response};
 use crate::metrics::Metrics;
 use crate::peer::{PeerLimits, Peers};
@@ -45,15 +48,22 @@ pub struct Config {
     /// Largest accepted request body; larger ones get `413` and a closed
     /// connection.
     pub max_body_bytes: usize,
-    /// Time a client has to send a request's headers.
+    /// Time a client has to finish a request's headers once it has begun
+    /// them (an idle connection waits as long as the client likes).
     pub header_read_timeout: Duration,
-    /// Time a client has to send a request's body.
+    /// Time a client has to send a request's body after its headers.
     pub body_read_timeout: Duration,
     /// Time allowed to open an outbound connection.
     pub connect_timeout: Duration,
     /// Largest backlog of unsent bytes to one peer before the connection is
     /// considered dead.
     pub max_peer_backlog_bytes: usize,
+    /// The authentication realm of the runtime's read-only endpoints
+    /// (`/metrics/snapshot`); none means they are never authenticated.
+    pub readonly_realm: Option<String>,
+    /// The authentication realm of the runtime's endpoints that change
+    /// things (`/logging/toggle`, `/profiler/*`).
+    pub readwrite_realm: Option<String>,
 }
 
 impl Default for Config {
@@ -72,6 +82,8 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             max_peer_backlog_bytes: 64 * 1024 * 1024,
+            readonly_realm: None,
+            readwrite_realm: None,
         }
     }
 }
@@ -175,6 +187,8 @@ pub(crate) struct Inner {
     peers: Peers,
     remote_links: Mutex<RemoteLinks>,
     filter: RwLock<Option<Arc<RequestFilter>>>,
+    authenticators: RwLock<HashMap<String, Arc<dyn Authenticator>>>,
+    authorization_callbacks: RwLock<HashMap<String, Arc<AuthorizationCallback>>>,
     metrics: Metrics,
     verbosity: AtomicU32,
     verbosity_hook: RwLock<Option<Arc<VerbosityHook>>>,
@@ -220,6 +234,8 @@ impl Runtime {
                 peers: Peers::default(),
                 remote_links: Mutex::new(HashMap::new()),
                 filter: RwLock::new(None),
+                authenticators: RwLock::new(HashMap::new()),
+                authorization_callbacks: RwLock::new(HashMap::new()),
                 metrics: Metrics::default(),
                 verbosity: AtomicU32::new(0),
                 verbosity_hook: RwLock::new(None),
@@ -232,7 +248,7 @@ impl Runtime {
             runtime.clone(),
             runtime.inner.shutdown.subscribe(),
         ));
-        crate::system::spawn_all(&runtime, runtime.inner.config.enable_profiler)?;
+        crate::system::spawn_all(&runtime)?;
         tracing::info!(%address, listening = %bound, "libprocess runtime started");
         Ok(runtime)
     }
@@ -354,6 +370,36 @@ impl Runtime {
         *write(&self.inner.filter) = Some(Arc::new(filter));
     }
 
+    /// Authenticates requests to endpoints in `realm` with `authenticator`
+    /// (replacing any earlier one); see [`crate::auth`].
+    pub fn set_authenticator(&self, realm: &str, authenticator: impl Authenticator) {
+        write(&self.inner.authenticators).insert(realm.to_owned(), Arc::new(authenticator));
+    }
+
+    /// Stops authenticating requests to endpoints in `realm`.
+    pub fn unset_authenticator(&self, realm: &str) {
+        write(&self.inner.authenticators).remove(realm);
+    }
+
+    /// Runs `callback` on every request to endpoint `path` (process id and
+    /// route, e.g. `/metrics/snapshot`) after authentication; a `false`
+    /// answers `403 Forbidden`. See [`crate::auth`].
+    pub fn set_authorization_callback(
+        &self,
+        path: &str,
+        callback: impl Fn(&Request, Option<&Principal>) -> Pin<Box<dyn Future<Output = bool> + Send>>
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        write(&self.inner.authorization_callbacks).insert(path.to_owned(), Arc::new(callback));
+    }
+
+    /// Removes the authorization callback of endpoint `path`.
+    pub fn unset_authorization_callback(&self, path: &str) {
+        write(&self.inner.authorization_callbacks).remove(path);
+    }
+
     /// The current logging verbosity, as set by `/logging/toggle`.
     pub fn verbosity(&self) -> u32 {
         self.inner.verbosity.load(Ordering::Relaxed)
@@ -394,6 +440,17 @@ impl Runtime {
 
     pub(crate) fn request_filter(&self) -> Option<Arc<RequestFilter>> {
         read(&self.inner.filter).clone()
+    }
+
+    /// Authenticates `request` in `realm`; `None` when the realm has no
+    /// authenticator.
+    pub(crate) fn authenticate(&self, realm: &str, request: &Request) -> Option<Authentication> {
+        let authenticator = read(&self.inner.authenticators).get(realm).cloned();
+        authenticator.map(|authenticator| authenticator.authenticate(request))
+    }
+
+    pub(crate) fn authorization_callback(&self, path: &str) -> Option<Arc<AuthorizationCallback>> {
+        read(&self.inner.authorization_callbacks).get(path).cloned()
     }
 
     pub(crate) fn lookup(&self, id: &str) -> Option<Arc<dyn Mailbox>> {

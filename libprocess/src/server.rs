@@ -5,27 +5,62 @@
 //! receiver exists and `404` otherwise, with nothing else ever written back.
 //! Any other request goes to a process endpoint: `/<id>/<endpoint>`, or the
 //! delegate for a path whose first segment names no live process.
+//!
+//! Each connection has a reader and a writer, joined by an [`Outbox`] that
+//! keeps answers in request order, as HTTP/1.1 pipelining requires. The
+//! reader frames every request already buffered before it reads again, and
+//! hands consecutive messages for one process to its mailbox in one go; the
+//! writer sends the answers to a burst of messages in one write. Endpoint
+//! requests are dispatched as soon as they are read (their handlers may run
+//! while earlier answers are still being written), and their responses wait
+//! in the outbox for their turn.
+//!
+//! Like libprocess, the listener keeps an idle connection open for as long
+//! as the client does — a linking peer may stay silent for hours — but a
+//! request, once begun, must arrive within
+//! [`Config::header_read_timeout`](crate::Config::header_read_timeout) and
+//! [`Config::body_read_timeout`](crate::Config::body_read_timeout). TCP
+//! keepalive finds clients that vanished without closing. When the client
+//! closes its side the connection is dropped at once, whatever is still
+//! queued, as libprocess does.
 
-use std::convert::Infallible;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use bytes::Bytes;
-use http::StatusCode;
-use http::header::{CONNECTION, HeaderValue, USER_AGENT};
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{CONTENT_ENCODING, HeaderName, HeaderValue};
+use http::{HeaderMap, Method, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, oneshot, watch};
+use tokio::time::Instant;
 
-use crate::http::{Request, Response, percent_decode};
-use crate::process::{Delivery, HttpEvent, Message, wait_for};
+use crate::http::{Request, Response, ResponseBody, percent_decode};
+use crate::http1::{self, BodyFraming, BodyReader, DateCache, Head, HeaderSlots, Refusal};
+use crate::process::{Delivery, HttpEvent, Mailbox, Message, wait_for};
 use crate::{Runtime, Upid};
 
 const LIBPROCESS_FROM: &str = "libprocess-from";
-const USER_AGENT_PREFIX: &str = "libprocess/";
+const USER_AGENT_PREFIX: &[u8] = b"libprocess/";
+
+/// Bytes asked of the socket per read when nothing bigger is expected.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Encoded answers a client may leave unread before the reader stops
+/// reading its requests.
+const MAX_UNSENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Endpoint responses a client may have outstanding before the reader stops
+/// reading its requests.
+const MAX_UNANSWERED: usize = 1024;
+
+/// How long a connection closed after a final answer keeps reading, so the
+/// client's unread input does not turn our close into a reset that loses
+/// the answer.
+const LINGER: Duration = Duration::from_secs(2);
 
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -41,7 +76,7 @@ pub(crate) async fn serve(
                 Err(error) => {
                     // Typically out of file descriptors: back off instead of spinning.
                     tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
             _ = wait_for(shutdown.clone()) => return,
@@ -49,120 +84,728 @@ pub(crate) async fn serve(
     }
 }
 
-async fn connection(stream: TcpStream, peer: SocketAddr, runtime: Runtime) {
+/// Sets the options every libprocess socket gets: no Nagle delay (messages
+/// are written in batches already), and TCP keepalive so a peer that
+/// vanished without closing is noticed.
+pub(crate) fn configure_socket(stream: &TcpStream) {
     let _ = stream.set_nodelay(true);
-    let config = runtime.config();
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        .title_case_headers(true)
-        // Peers pipeline messages; answer a burst of them with one write.
-        .pipeline_flush(true)
-        .keep_alive(true);
-    let service_runtime = runtime.clone();
-    let service = service_fn(move |request| {
-        let runtime = service_runtime.clone();
-        async move { Ok::<_, Infallible>(handle(&runtime, peer, request).await.into_hyper()) }
-    });
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10));
+    let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive);
+}
+
+async fn connection(stream: TcpStream, peer: SocketAddr, runtime: Runtime) {
+    configure_socket(&stream);
+    let (reader, writer) = stream.into_split();
+    let outbox = Outbox::default();
+    let reading = Inbound::new(&runtime, peer).run(reader, &outbox);
+    let writing = write_answers(writer, &outbox);
+    tokio::pin!(reading, writing);
     let shutdown = runtime.shutdown_signal();
-    let serving = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(serving);
-    tokio::select! {
-        result = serving.as_mut() => {
-            if let Err(error) = result {
-                tracing::debug!(%peer, %error, "inbound connection ended");
+    let closed_by_us = tokio::select! {
+        () = &mut reading => false,
+        result = &mut writing => match result {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::debug!(%peer, %error, "inbound connection lost");
+                false
+            }
+        },
+        () = wait_for(shutdown.clone()) => false,
+    };
+    if closed_by_us {
+        tokio::select! {
+            _ = tokio::time::timeout(LINGER, reading) => {}
+            () = wait_for(shutdown) => {}
+        }
+    }
+}
+
+/// Answers waiting to be written, in request order.
+#[derive(Default)]
+struct Outbox {
+    queue: Mutex<Queue>,
+    /// Wakes the writer: something was queued.
+    queued: Notify,
+    /// Wakes the reader: the writer made room.
+    drained: Notify,
+}
+
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Outgoing>,
+    unsent_bytes: usize,
+    unanswered: usize,
+    /// A written buffer kept for the next burst of answers.
+    spare: BytesMut,
+}
+
+enum Outgoing {
+    /// Encoded answers to messages.
+    Encoded(BytesMut),
+    /// An endpoint's response, or one still being produced.
+    Response(Answer, Answering),
+}
+
+enum Answer {
+    Now(Response),
+    Later(oneshot::Receiver<Response>),
+}
+
+/// What the writer needs to know about the request a response answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Answering {
+    keep_alive: bool,
+    /// A `HEAD` request: headers only.
+    head: bool,
+    /// The client accepts a gzipped body.
+    gzip: bool,
+}
+
+impl Answering {
+    /// How a message sent on a kept-alive connection is answered.
+    const MESSAGE: Answering = Answering {
+        keep_alive: true,
+        head: false,
+        gzip: false,
+    };
+}
+
+/// Bodies shorter than this go uncompressed, as in libprocess.
+const GZIP_MINIMUM_BODY_BYTES: usize = 1024;
+
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Outbox {
+    /// Appends encoded bytes, joining them to the answers already waiting.
+    fn encode(&self, write: impl FnOnce(&mut BytesMut)) {
+        let mut queue = lock(&self.queue);
+        if !matches!(queue.items.back(), Some(Outgoing::Encoded(_))) {
+            let spare = std::mem::take(&mut queue.spare);
+            queue.items.push_back(Outgoing::Encoded(spare));
+        }
+        let Some(Outgoing::Encoded(bytes)) = queue.items.back_mut() else {
+            unreachable!("an encoded item was just ensured");
+        };
+        let before = bytes.len();
+        write(bytes);
+        let added = bytes.len() - before;
+        queue.unsent_bytes += added;
+        drop(queue);
+        self.queued.notify_one();
+    }
+
+    fn respond(&self, answer: Answer, answering: Answering) {
+        let mut queue = lock(&self.queue);
+        queue.unanswered += 1;
+        queue.items.push_back(Outgoing::Response(answer, answering));
+        drop(queue);
+        self.queued.notify_one();
+    }
+
+    fn has_room(&self) -> bool {
+        let queue = lock(&self.queue);
+        queue.unsent_bytes < MAX_UNSENT_BYTES && queue.unanswered < MAX_UNANSWERED
+    }
+
+    async fn room(&self) {
+        loop {
+            let drained = self.drained.notified();
+            if self.has_room() {
+                return;
+            }
+            drained.await;
+        }
+    }
+
+    async fn next(&self) -> Outgoing {
+        loop {
+            let queued = self.queued.notified();
+            if let Some(item) = lock(&self.queue).items.pop_front() {
+                return item;
+            }
+            queued.await;
+        }
+    }
+
+    /// The writer has sent `bytes`; their buffer is kept for reuse.
+    fn sent(&self, mut bytes: BytesMut) {
+        let mut queue = lock(&self.queue);
+        queue.unsent_bytes -= bytes.len();
+        bytes.clear();
+        queue.spare = bytes;
+        drop(queue);
+        self.drained.notify_one();
+    }
+
+    /// The writer has sent a response.
+    fn answered(&self) {
+        lock(&self.queue).unanswered -= 1;
+        self.drained.notify_one();
+    }
+}
+
+/// Writes answers as they become ready; returns once a response that
+/// closes the connection is written.
+async fn write_answers(mut writer: OwnedWriteHalf, outbox: &Outbox) -> std::io::Result<()> {
+    let mut date = DateCache::new();
+    let mut head = BytesMut::new();
+    loop {
+        let (answer, answering) = match outbox.next().await {
+            Outgoing::Encoded(bytes) => {
+                writer.write_all(&bytes).await?;
+                outbox.sent(bytes);
+                continue;
+            }
+            Outgoing::Response(answer, answering) => (answer, answering),
+        };
+        let response = match answer {
+            Answer::Now(response) => response,
+            // A process that terminates before answering drops the sender.
+            Answer::Later(receiver) => receiver.await.unwrap_or_else(|_| Response::not_found()),
+        };
+        let closing = !answering.keep_alive;
+        let (status, mut headers, body) = response.into_parts();
+        date.refresh();
+        head.clear();
+        match body {
+            ResponseBody::Full(mut body) => {
+                if answering.gzip
+                    && body.len() >= GZIP_MINIMUM_BODY_BYTES
+                    && !headers.contains_key(CONTENT_ENCODING)
+                    && let Some(compressed) = gzip(body.clone()).await
+                {
+                    body = compressed;
+                    headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                }
+                let framing = BodyFraming::Length(body.len());
+                http1::write_head(&mut head, status, &headers, framing, closing, &date);
+                let body = if answering.head { &[][..] } else { &body[..] };
+                writer
+                    .write_all_buf(&mut Buf::chain(&head[..], body))
+                    .await?;
+            }
+            ResponseBody::Stream(mut chunks) => {
+                http1::write_head(
+                    &mut head,
+                    status,
+                    &headers,
+                    BodyFraming::Chunked,
+                    closing,
+                    &date,
+                );
+                writer.write_all(&head).await?;
+                while let Some(chunk) = chunks.recv().await {
+                    head.clear();
+                    http1::write_chunk(&mut head, &chunk);
+                    // Records written in a burst go out in one write.
+                    while let Ok(chunk) = chunks.try_recv() {
+                        http1::write_chunk(&mut head, &chunk);
+                    }
+                    writer.write_all(&head).await?;
+                }
+                writer.write_all(http1::LAST_CHUNK).await?;
             }
         }
-        _ = wait_for(shutdown) => {}
-    }
-}
-
-async fn handle(
-    runtime: &Runtime,
-    peer: SocketAddr,
-    request: hyper::Request<Incoming>,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path();
-    if !path.starts_with('/') {
-        return Response::bad_request("Request URL path must start with '/'");
-    }
-    let body = match read_body(runtime, body).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    match sender(&parts) {
-        Some(from) => deliver_message(runtime, peer, path, from, body),
-        None => {
-            let request = Request::new(parts.method.clone(), path_and_query(&parts.uri))
-                .with_headers(parts.headers)
-                .with_body(body)
-                .with_peer(peer);
-            dispatch_http(runtime, request).await
+        outbox.answered();
+        if closing {
+            let _ = writer.shutdown().await;
+            return Ok(());
         }
     }
 }
 
-fn path_and_query(uri: &http::Uri) -> &str {
-    uri.path_and_query().map_or("/", |pq| pq.as_str())
-}
-
-/// The sender of a message request, or `None` when the request is not a
-/// message. An unparseable sender is the empty UPID, as in libprocess.
-fn sender(parts: &http::request::Parts) -> Option<Upid> {
-    if parts.method != http::Method::POST {
-        return None;
-    }
-    if let Some(from) = parts.headers.get(LIBPROCESS_FROM) {
-        return Some(
-            from.to_str()
-                .map_or_else(|_| Upid::empty(), |text| Upid::parse_lenient(text.trim())),
+/// `body` gzipped, off the connection's thread (bodies can be megabytes);
+/// `None` if compression fails, and the body then goes as it is.
+async fn gzip(body: Bytes) -> Option<Bytes> {
+    let compress = move || {
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 4),
+            flate2::Compression::default(),
         );
+        std::io::Write::write_all(&mut encoder, &body)?;
+        encoder.finish()
+    };
+    match tokio::task::spawn_blocking(compress).await {
+        Ok(Ok(compressed)) => Some(compressed.into()),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "failed to gzip a response body");
+            None
+        }
+        Err(_) => None,
     }
-    let agent = parts.headers.get(USER_AGENT)?.to_str().ok()?;
-    agent
-        .strip_prefix(USER_AGENT_PREFIX)
-        .map(Upid::parse_lenient)
 }
 
-fn deliver_message(
-    runtime: &Runtime,
+/// Where the reader is within the current request.
+enum Reading {
+    /// Between requests, or within a head.
+    Head,
+    /// The head is in; the body is arriving.
+    Body {
+        request: Pending,
+        body: BodyReader,
+        /// `Expect: 100-continue` not yet answered.
+        expects_continue: bool,
+    },
+    /// No more requests on this connection: the last one asked to close, or
+    /// one was refused. Whatever else arrives is read and dropped.
+    Stopped,
+}
+
+/// A request whose head is in, waiting for its body.
+enum Pending {
+    Message {
+        to: Arc<str>,
+        from: Upid,
+        name: Arc<str>,
+        keep_alive: bool,
+    },
+    /// An endpoint request; boxed, as it is large and rare next to messages.
+    Http(Box<HttpHead>),
+    /// Answered without looking at the body.
+    Answer {
+        response: Box<Response>,
+        keep_alive: bool,
+    },
+}
+
+struct HttpHead {
+    method: Method,
+    target: String,
+    headers: HeaderMap,
+    answering: Answering,
+}
+
+/// The last value computed from some header text, reused while the text
+/// repeats — as it does for every message a peer sends from one process.
+struct Recent<T> {
+    text: Vec<u8>,
+    value: Option<T>,
+}
+
+impl<T: Clone> Recent<T> {
+    fn new() -> Self {
+        Recent {
+            text: Vec::new(),
+            value: None,
+        }
+    }
+
+    fn get(&mut self, text: &[u8], compute: impl FnOnce(&[u8]) -> T) -> T {
+        match &self.value {
+            Some(value) if self.text == text => value.clone(),
+            _ => {
+                let value = compute(text);
+                self.text.clear();
+                self.text.extend_from_slice(text);
+                self.value = Some(value.clone());
+                value
+            }
+        }
+    }
+}
+
+/// The reading half of a connection.
+struct Inbound<'r> {
+    runtime: &'r Runtime,
     peer: SocketAddr,
-    path: &str,
-    from: Upid,
-    body: Bytes,
-) -> Response {
-    if runtime.config().require_peer_address_ip_match
-        && peer.ip() != std::net::IpAddr::V4(*from.address().ip())
-    {
-        return Response::bad_request(format!(
-            "UPID IP address validation failed: Message from {from} was sent from IP {peer}"
-        ));
+    state: Reading,
+    /// When the current head or body must be in. Set only when a read finds
+    /// it incomplete, so a burst of complete requests costs no clock reads.
+    deadline: Option<Instant>,
+    date: DateCache,
+    /// `202 Accepted` as of `date`.
+    accepted: BytesMut,
+    senders: Recent<Upid>,
+    receivers: Recent<Option<Arc<str>>>,
+    names: Recent<Arc<str>>,
+    /// Messages for one process, delivered together once the buffered
+    /// requests are framed or a request for someone else comes.
+    batch: Vec<Message>,
+    batch_to: Option<(Arc<str>, Arc<dyn Mailbox>)>,
+}
+
+impl<'r> Inbound<'r> {
+    fn new(runtime: &'r Runtime, peer: SocketAddr) -> Self {
+        Inbound {
+            runtime,
+            peer,
+            state: Reading::Head,
+            deadline: None,
+            date: DateCache::new(),
+            accepted: BytesMut::new(),
+            senders: Recent::new(),
+            receivers: Recent::new(),
+            names: Recent::new(),
+            batch: Vec::new(),
+            batch_to: None,
+        }
     }
-    let rest = &path[1..];
-    let (to, name) = rest.split_once('/').unwrap_or((rest, ""));
-    let Some(to) = percent_decode(to) else {
-        return Response::text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Failed to decode URL path",
-        );
-    };
-    let message = Message {
-        from,
-        name: name.into(),
-        body,
-    };
-    match runtime.deliver(&to, Delivery::Message(message)) {
-        Ok(()) => Response::accepted(),
-        Err(_) => Response::not_found(),
+
+    /// Reads and handles requests until the client closes its side.
+    async fn run(mut self, mut reader: OwnedReadHalf, outbox: &Outbox) {
+        let mut buf = BytesMut::with_capacity(READ_SIZE);
+        loop {
+            self.frame(&mut buf, outbox);
+            self.deliver_batch(outbox);
+            let config = self.runtime.config();
+            let limit = match &self.state {
+                Reading::Head if buf.is_empty() => None,
+                Reading::Head => Some(config.header_read_timeout),
+                Reading::Body { .. } => Some(config.body_read_timeout),
+                Reading::Stopped => {
+                    buf.clear();
+                    None
+                }
+            };
+            let deadline = match limit {
+                Some(limit) => Some(*self.deadline.get_or_insert_with(|| Instant::now() + limit)),
+                None => {
+                    self.deadline = None;
+                    None
+                }
+            };
+            outbox.room().await;
+            let wanted = match &self.state {
+                Reading::Body { body, .. } => body.wanted(buf.len()),
+                _ => 0,
+            };
+            buf.reserve(wanted.clamp(READ_SIZE / 2, READ_SIZE));
+            let read = match deadline {
+                Some(deadline) => {
+                    match tokio::time::timeout_at(deadline, reader.read_buf(&mut buf)).await {
+                        Ok(read) => read,
+                        Err(_) => {
+                            self.refuse(Refusal::TimedOut, outbox);
+                            continue;
+                        }
+                    }
+                }
+                None => reader.read_buf(&mut buf).await,
+            };
+            match read {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::debug!(peer = %self.peer, %error, "inbound connection lost");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Frames and handles every complete request at the front of `buf`.
+    fn frame(&mut self, buf: &mut BytesMut, outbox: &Outbox) {
+        loop {
+            match &mut self.state {
+                Reading::Stopped => return,
+                Reading::Head => {
+                    if buf.is_empty() {
+                        return;
+                    }
+                    let mut slots = HeaderSlots::new();
+                    let head = match http1::parse_head(buf, &mut slots) {
+                        Ok(Some(head)) => head,
+                        Ok(None) => return,
+                        Err(refusal) => return self.refuse(refusal, outbox),
+                    };
+                    let (size, length) = (head.size, head.body);
+                    let expects_continue = head.expects_continue;
+                    let request = match self.classify(&head) {
+                        Ok(request) => request,
+                        Err(refusal) => return self.refuse(refusal, outbox),
+                    };
+                    buf.advance(size);
+                    let body = match BodyReader::new(length, self.runtime.config().max_body_bytes) {
+                        Ok(body) => body,
+                        Err(refusal) => return self.refuse(refusal, outbox),
+                    };
+                    self.state = Reading::Body {
+                        request,
+                        body,
+                        expects_continue,
+                    };
+                    self.deadline = None;
+                }
+                Reading::Body {
+                    body,
+                    expects_continue,
+                    ..
+                } => match body.read(buf) {
+                    Ok(Some(body)) => {
+                        let state = std::mem::replace(&mut self.state, Reading::Head);
+                        let Reading::Body { request, .. } = state else {
+                            unreachable!("in the body state");
+                        };
+                        self.deadline = None;
+                        self.complete(request, body, outbox);
+                    }
+                    Ok(None) => {
+                        if std::mem::take(expects_continue) {
+                            self.deliver_batch(outbox);
+                            outbox.encode(|out| out.extend_from_slice(http1::CONTINUE));
+                        }
+                        return;
+                    }
+                    Err(refusal) => return self.refuse(refusal, outbox),
+                },
+            }
+        }
+    }
+
+    /// Decides what a request is from its head.
+    fn classify(&mut self, head: &Head<'_, '_>) -> Result<Pending, Refusal> {
+        let path = match memchr(b'?', head.target) {
+            Some(query) => &head.target[..query],
+            None => head.target,
+        };
+        if !path.starts_with('/') {
+            return Ok(Pending::Answer {
+                response: Box::new(Response::bad_request(
+                    "Request URL path must start with '/'",
+                )),
+                keep_alive: head.keep_alive,
+            });
+        }
+        match self.sender(head) {
+            Some(from) => Ok(self.message(path, from, head.keep_alive)),
+            None => {
+                let method =
+                    Method::from_bytes(head.method.as_bytes()).map_err(|_| Refusal::Malformed)?;
+                let mut headers = HeaderMap::with_capacity(head.headers.len());
+                for header in head.headers {
+                    let name = HeaderName::from_bytes(header.name.as_bytes())
+                        .map_err(|_| Refusal::Malformed)?;
+                    let value =
+                        HeaderValue::from_bytes(header.value).map_err(|_| Refusal::Malformed)?;
+                    headers.append(name, value);
+                }
+                let answering = Answering {
+                    keep_alive: head.keep_alive,
+                    head: method == Method::HEAD,
+                    gzip: false,
+                };
+                Ok(Pending::Http(Box::new(HttpHead {
+                    method,
+                    target: head.target.to_owned(),
+                    headers,
+                    answering,
+                })))
+            }
+        }
+    }
+
+    /// The sender of a message request, or `None` when the request is not a
+    /// message. An unparseable sender is the empty UPID, as in libprocess.
+    fn sender(&mut self, head: &Head<'_, '_>) -> Option<Upid> {
+        if head.method != "POST" {
+            return None;
+        }
+        let text = match head.header(LIBPROCESS_FROM) {
+            Some(from) => from,
+            None => head.header("user-agent")?.strip_prefix(USER_AGENT_PREFIX)?,
+        };
+        Some(self.senders.get(text, |text| {
+            std::str::from_utf8(text)
+                .map_or_else(|_| Upid::empty(), |text| Upid::parse_lenient(text.trim()))
+        }))
+    }
+
+    fn message(&mut self, path: &str, from: Upid, keep_alive: bool) -> Pending {
+        if self.runtime.config().require_peer_address_ip_match
+            && self.peer.ip() != std::net::IpAddr::V4(*from.address().ip())
+        {
+            return Pending::Answer {
+                response: Box::new(Response::bad_request(format!(
+                    "UPID IP address validation failed: Message from {from} was sent from IP {}",
+                    self.peer
+                ))),
+                keep_alive,
+            };
+        }
+        let rest = &path[1..];
+        let (to, name) = match memchr(b'/', rest) {
+            Some(slash) => (&rest[..slash], &rest[slash + 1..]),
+            None => (rest, ""),
+        };
+        let Some(to) = self.receivers.get(to.as_bytes(), |to| {
+            std::str::from_utf8(to)
+                .ok()
+                .and_then(percent_decode)
+                .map(Arc::from)
+        }) else {
+            return Pending::Answer {
+                response: Box::new(Response::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Failed to decode URL path",
+                )),
+                keep_alive,
+            };
+        };
+        let name = self.names.get(name.as_bytes(), |name| {
+            Arc::from(String::from_utf8_lossy(name))
+        });
+        Pending::Message {
+            to,
+            from,
+            name,
+            keep_alive,
+        }
+    }
+
+    /// Handles a request whose body is in.
+    fn complete(&mut self, request: Pending, body: Bytes, outbox: &Outbox) {
+        match request {
+            Pending::Message {
+                to,
+                from,
+                name,
+                keep_alive,
+            } => {
+                let message = Message { from, name, body };
+                if keep_alive {
+                    self.batch(to, message, outbox);
+                } else {
+                    self.deliver_batch(outbox);
+                    let response = match self.runtime.deliver(&to, Delivery::Message(message)) {
+                        Ok(()) => Response::accepted(),
+                        Err(_) => Response::not_found(),
+                    };
+                    self.answer(Answer::Now(response), Answering::default(), outbox);
+                }
+            }
+            Pending::Http(head) => {
+                let HttpHead {
+                    method,
+                    target,
+                    headers,
+                    answering,
+                } = *head;
+                self.deliver_batch(outbox);
+                let request = Request::new(method, &target)
+                    .with_headers(headers)
+                    .with_body(body)
+                    .with_peer(self.peer);
+                let answering = Answering {
+                    gzip: request.accepts_encoding("gzip"),
+                    ..answering
+                };
+                let answer = route(self.runtime, request);
+                self.answer(answer, answering, outbox);
+            }
+            Pending::Answer {
+                response,
+                keep_alive,
+            } => {
+                self.deliver_batch(outbox);
+                let answering = Answering {
+                    keep_alive,
+                    ..Answering::default()
+                };
+                self.answer(Answer::Now(*response), answering, outbox);
+            }
+        }
+    }
+
+    fn answer(&mut self, answer: Answer, answering: Answering, outbox: &Outbox) {
+        outbox.respond(answer, answering);
+        if !answering.keep_alive {
+            self.state = Reading::Stopped;
+        }
+    }
+
+    /// Answers a request that cannot be served and stops reading requests.
+    fn refuse(&mut self, refusal: Refusal, outbox: &Outbox) {
+        self.deliver_batch(outbox);
+        let text = match refusal {
+            Refusal::Malformed => "Malformed HTTP request".to_owned(),
+            Refusal::HeadTooLarge => "Request head too large".to_owned(),
+            Refusal::BodyTooLarge => format!(
+                "Request body exceeds the limit of {} bytes",
+                self.runtime.config().max_body_bytes
+            ),
+            Refusal::TimedOut => "Timed out reading the request".to_owned(),
+        };
+        let response = Response::text(refusal.status(), text);
+        self.answer(Answer::Now(response), Answering::default(), outbox);
+    }
+
+    /// Adds a message to the batch for its receiver.
+    fn batch(&mut self, to: Arc<str>, message: Message, outbox: &Outbox) {
+        let same = self
+            .batch_to
+            .as_ref()
+            .is_some_and(|(id, _)| Arc::ptr_eq(id, &to) || **id == *to);
+        if !same {
+            self.deliver_batch(outbox);
+            match self.runtime.lookup(&to) {
+                Some(mailbox) => self.batch_to = Some((to, mailbox)),
+                None => {
+                    outbox.respond(Answer::Now(Response::not_found()), Answering::MESSAGE);
+                    return;
+                }
+            }
+        }
+        self.batch.push(message);
+    }
+
+    /// Delivers the batched messages and queues their answers.
+    fn deliver_batch(&mut self, outbox: &Outbox) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let count = self.batch.len();
+        let (id, mailbox) = self.batch_to.as_ref().expect("a batch has a receiver");
+        let mut delivered = mailbox.deliver_messages(&mut self.batch);
+        if !delivered {
+            // The process ended since it was looked up; a new one may have
+            // taken its id.
+            let fresh = self.runtime.lookup(id);
+            delivered = fresh.is_some_and(|mailbox| mailbox.deliver_messages(&mut self.batch));
+            self.batch_to = None;
+        }
+        self.batch.clear();
+        if delivered {
+            if self.date.refresh() || self.accepted.is_empty() {
+                self.accepted.clear();
+                http1::write_head(
+                    &mut self.accepted,
+                    StatusCode::ACCEPTED,
+                    &HeaderMap::new(),
+                    BodyFraming::Length(0),
+                    false,
+                    &self.date,
+                );
+            }
+            let accepted = &self.accepted;
+            outbox.encode(|out| {
+                out.reserve(accepted.len() * count);
+                for _ in 0..count {
+                    out.extend_from_slice(accepted);
+                }
+            });
+        } else {
+            for _ in 0..count {
+                outbox.respond(Answer::Now(Response::not_found()), Answering::MESSAGE);
+            }
+        }
     }
 }
 
-async fn dispatch_http(runtime: &Runtime, mut request: Request) -> Response {
+fn memchr(byte: u8, text: &str) -> Option<usize> {
+    text.bytes().position(|candidate| candidate == byte)
+}
+
+/// Sends an endpoint request to the process that serves it.
+fn route(runtime: &Runtime, mut request: Request) -> Answer {
     // Relative paths could escape a route; libprocess refuses them outright.
     if request.path().contains("/..") {
-        return Response::not_found();
+        return Answer::Now(Response::not_found());
     }
     let first = request.path()[1..]
         .split('/')
@@ -177,52 +820,17 @@ async fn dispatch_http(runtime: &Runtime, mut request: Request) -> Response {
             request.set_path(format!("/{delegate}{original}"));
             delegate.to_owned()
         }
-        (None, None) => return Response::not_found(),
+        (None, None) => return Answer::Now(Response::not_found()),
     };
     if let Some(filter) = runtime.request_filter()
         && let Some(rejection) = filter(&request)
     {
-        return rejection;
+        return Answer::Now(rejection);
     }
     let (respond, response) = oneshot::channel();
-    if runtime
-        .deliver(
-            &receiver,
-            Delivery::Http(Box::new(HttpEvent { request, respond })),
-        )
-        .is_err()
-    {
-        return Response::not_found();
+    let event = Delivery::Http(Box::new(HttpEvent { request, respond }));
+    match runtime.deliver(&receiver, event) {
+        Ok(()) => Answer::Later(response),
+        Err(_) => Answer::Now(Response::not_found()),
     }
-    // A process that terminates before answering drops the sender.
-    response.await.unwrap_or_else(|_| Response::not_found())
-}
-
-/// Reads the whole body within the configured size and time limits.
-async fn read_body(runtime: &Runtime, body: Incoming) -> Result<Bytes, Response> {
-    let config = runtime.config();
-    let limited = Limited::new(body, config.max_body_bytes);
-    match tokio::time::timeout(config.body_read_timeout, limited.collect()).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(closing(Response::text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "Request body exceeds the limit of {} bytes",
-                    config.max_body_bytes
-                ),
-            )))
-        }
-        Ok(Err(_)) => Err(closing(Response::bad_request(
-            "Failed to read the request body",
-        ))),
-        Err(_) => Err(closing(Response::text(
-            StatusCode::REQUEST_TIMEOUT,
-            "Timed out reading the request body",
-        ))),
-    }
-}
-
-fn closing(response: Response) -> Response {
-    response.with_header(CONNECTION, HeaderValue::from_static("close"))
 }

@@ -1,12 +1,19 @@
 //! The runtime's own processes, started by [`Runtime::start`] as libprocess's
 //! `initialize()` starts its own:
 //!
-//! | process | endpoints |
-//! |---|---|
-//! | `metrics` | `/metrics/snapshot[?timeout=D][&jsonp=F]` |
-//! | `logging` | `/logging/toggle[?level=N&duration=D]` |
-//! | `profiler` | `/profiler/start`, `/profiler/stop` (needs `LIBPROCESS_ENABLE_PROFILER=1`) |
-//! | `__processes__` | `/__processes__`: live processes with their queued events and counters |
+//! | process | endpoints | realm |
+//! |---|---|---|
+//! | `metrics` | `/metrics/snapshot[?timeout=D][&jsonp=F]` | read-only |
+//! | `logging` | `/logging/toggle[?level=N&duration=D]` | read-write |
+//! | `profiler` | `/profiler/start`, `/profiler/stop` (needs `LIBPROCESS_ENABLE_PROFILER=1`) | read-write |
+//! | `system` | `/system/stats.json[?jsonp=F]`; gauges `system/cpus_total`, `system/load_1min`, `system/load_5min`, `system/load_15min`, `system/mem_total_bytes`, `system/mem_free_bytes` | none |
+//! | `__processes__` | `/__processes__`: live processes with their queued events and counters | none |
+//!
+//! The realms are [`Config::readonly_realm`] and [`Config::readwrite_realm`];
+//! see [`crate::auth`].
+//!
+//! [`Config::readonly_realm`]: crate::Config::readonly_realm
+//! [`Config::readwrite_realm`]: crate::Config::readwrite_realm
 //!
 //! [`Runtime::start`]: crate::Runtime::start
 
@@ -19,7 +26,8 @@ use crate::http::{Reply, Request, Response};
 use crate::process::{Context, Process, Timer};
 use crate::{Error, Runtime};
 
-pub(crate) fn spawn_all(runtime: &Runtime, enable_profiler: bool) -> Result<(), Error> {
+pub(crate) fn spawn_all(runtime: &Runtime) -> Result<(), Error> {
+    let config = runtime.config();
     runtime.spawn("metrics", MetricsProcess)?;
     runtime.spawn(
         "logging",
@@ -31,12 +39,26 @@ pub(crate) fn spawn_all(runtime: &Runtime, enable_profiler: bool) -> Result<(), 
     runtime.spawn(
         "profiler",
         ProfilerProcess {
-            enabled: enable_profiler,
+            enabled: config.enable_profiler,
             running: None,
         },
     )?;
+    runtime.spawn("system", SystemProcess)?;
     runtime.spawn("__processes__", ProcessesProcess)?;
     Ok(())
+}
+
+/// Installs `handler` at `path`, in `realm` when there is one.
+fn route_in<S: Process>(
+    ctx: &mut Context<S>,
+    path: &str,
+    realm: Option<&str>,
+    handler: impl FnMut(&mut S, &mut Context<S>, Request) -> Reply + Send + 'static,
+) {
+    match realm {
+        Some(realm) => ctx.route_authenticated(path, realm, handler),
+        None => ctx.route(path, handler),
+    }
 }
 
 /// Parses a duration as Mesos writes them: a number and a unit (`ns`, `us`,
@@ -72,8 +94,11 @@ struct MetricsProcess;
 
 impl Process for MetricsProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
-        ctx.route(
+        let realm = ctx.runtime().config().readonly_realm.clone();
+        route_in(
+            ctx,
             "/snapshot",
+            realm.as_deref(),
             |_, ctx: &mut Context<Self>, request: Request| -> Reply {
                 if let Some(timeout) = request.query_param("timeout")
                     && parse_duration(&timeout).is_none()
@@ -136,8 +161,11 @@ impl LoggingProcess {
 
 impl Process for LoggingProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
-        ctx.route(
+        let realm = ctx.runtime().config().readwrite_realm.clone();
+        route_in(
+            ctx,
             "/toggle",
+            realm.as_deref(),
             |this: &mut Self, ctx: &mut Context<Self>, request| this.toggle(ctx, request).into(),
         );
     }
@@ -214,12 +242,151 @@ impl ProfilerProcess {
 
 impl Process for ProfilerProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
-        ctx.route("/start", |this: &mut Self, _: &mut Context<Self>, _| {
-            this.start().into()
-        });
-        ctx.route("/stop", |this: &mut Self, _: &mut Context<Self>, _| {
-            this.stop().into()
-        });
+        let realm = ctx.runtime().config().readwrite_realm.clone();
+        route_in(
+            ctx,
+            "/start",
+            realm.as_deref(),
+            |this: &mut Self, _: &mut Context<Self>, _| this.start().into(),
+        );
+        route_in(
+            ctx,
+            "/stop",
+            realm.as_deref(),
+            |this: &mut Self, _: &mut Context<Self>, _| this.stop().into(),
+        );
+    }
+}
+
+/// Figures about the machine, as libprocess's `System` process reports them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SystemStats {
+    /// CPUs online.
+    pub cpus_total: Option<f64>,
+    /// Load averages over 1, 5 and 15 minutes.
+    pub load: Option<[f64; 3]>,
+    /// Total and free memory in bytes.
+    pub memory: Option<(f64, f64)>,
+}
+
+impl SystemStats {
+    /// Reads the current figures; each is `None` if it cannot be read.
+    pub fn read() -> Self {
+        SystemStats {
+            cpus_total: cpus_online(),
+            load: load_average(),
+            memory: memory(),
+        }
+    }
+}
+
+/// CPUs online, from the kernel's `online` list (`0-3,6`), which is what
+/// libprocess's `sysconf(_SC_NPROCESSORS_ONLN)` reads.
+fn cpus_online() -> Option<f64> {
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
+    let mut count = 0u32;
+    for range in online.trim().split(',') {
+        count += match range.split_once('-') {
+            Some((first, last)) => last.parse::<u32>().ok()? - first.parse::<u32>().ok()? + 1,
+            None => {
+                range.parse::<u32>().ok()?;
+                1
+            }
+        };
+    }
+    Some(f64::from(count))
+}
+
+fn load_average() -> Option<[f64; 3]> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let mut fields = text.split_whitespace().map(str::parse::<f64>);
+    Some([
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+    ])
+}
+
+/// Total and free memory, in bytes.
+fn memory() -> Option<(f64, f64)> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = text.lines().find(|line| line.starts_with(name))?;
+        let kibibytes: f64 = line[name.len()..]
+            .trim_start_matches(':')
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some(kibibytes * 1024.0)
+    };
+    Some((field("MemTotal")?, field("MemFree")?))
+}
+
+/// Serves `/system/stats.json` and registers the `system/*` gauges.
+struct SystemProcess;
+
+/// Picks one figure out of the stats.
+type Figure = fn(&SystemStats) -> Option<f64>;
+
+/// The gauges, with the figure each reports.
+const SYSTEM_GAUGES: [(&str, Figure); 6] = [
+    ("system/cpus_total", |stats| stats.cpus_total),
+    ("system/load_1min", |stats| stats.load.map(|load| load[0])),
+    ("system/load_5min", |stats| stats.load.map(|load| load[1])),
+    ("system/load_15min", |stats| stats.load.map(|load| load[2])),
+    ("system/mem_total_bytes", |stats| {
+        stats.memory.map(|memory| memory.0)
+    }),
+    ("system/mem_free_bytes", |stats| {
+        stats.memory.map(|memory| memory.1)
+    }),
+];
+
+impl Process for SystemProcess {
+    fn initialize(&mut self, ctx: &mut Context<Self>) {
+        let metrics = ctx.runtime().metrics();
+        for (name, read) in SYSTEM_GAUGES {
+            metrics.gauge_fn(name, move || read(&SystemStats::read()).unwrap_or(f64::NAN));
+        }
+        ctx.route(
+            "/stats.json",
+            |_, _: &mut Context<Self>, request: Request| -> Reply {
+                let stats = SystemStats::read();
+                let mut fields = Vec::new();
+                if let Some([one, five, fifteen]) = stats.load {
+                    fields.push(("avg_load_1min", one));
+                    fields.push(("avg_load_5min", five));
+                    fields.push(("avg_load_15min", fifteen));
+                }
+                if let Some(cpus) = stats.cpus_total {
+                    fields.push(("cpus_total", cpus));
+                }
+                if let Some((total, free)) = stats.memory {
+                    fields.push(("mem_total_bytes", total));
+                    fields.push(("mem_free_bytes", free));
+                }
+                // Mesos writes these integers without a fraction.
+                let body = fields
+                    .iter()
+                    .map(|(name, value)| {
+                        if value.fract() == 0.0 && value.abs() < 1e15 {
+                            format!("\"{name}\":{}", *value as i64)
+                        } else {
+                            format!("\"{name}\":{value}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+                json_reply(&request, format!("{{{body}}}")).into()
+            },
+        );
+    }
+
+    fn finalize(&mut self, ctx: &mut Context<Self>) {
+        for (name, _) in SYSTEM_GAUGES {
+            ctx.runtime().metrics().remove(name);
+        }
     }
 }
 

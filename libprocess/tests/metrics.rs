@@ -1,4 +1,5 @@
-//! The runtime's own processes: metrics, logging, profiler, __processes__.
+//! The runtime's own processes: metrics, logging, profiler, system,
+//! __processes__.
 
 mod common;
 
@@ -17,6 +18,8 @@ fn the_registry_renders_like_mesos() {
     assert_eq!(metrics.counter("master/messages_received").get(), 3);
     metrics.gauge("master/elected").set(1.0);
     metrics.gauge_fn("master/uptime_secs", || 12.5);
+    // A gauge that cannot be read is left out, as Mesos leaves out failed ones.
+    metrics.gauge_fn("master/unreadable", || f64::NAN);
     let timer = metrics.timer("registrar/state_store_ms");
     timer.record(Duration::from_micros(65));
     timer.record(Duration::from_micros(259));
@@ -25,6 +28,7 @@ fn the_registry_renders_like_mesos() {
     assert_eq!(snapshot["master/messages_received"], 3.0);
     assert_eq!(snapshot["master/elected"], 1.0);
     assert_eq!(snapshot["master/uptime_secs"], 12.5);
+    assert!(!snapshot.contains_key("master/unreadable"));
     assert_eq!(snapshot["registrar/state_store_ms"], 0.259);
     assert_eq!(snapshot["registrar/state_store_ms/count"], 2.0);
     assert_eq!(snapshot["registrar/state_store_ms/min"], 0.065);
@@ -70,6 +74,54 @@ async fn metrics_snapshot_is_served_with_timeout_and_jsonp() {
     let jsonp = get(runtime.address(), "/metrics/snapshot?jsonp=cb").await;
     assert!(jsonp.text().starts_with("cb({"), "{}", jsonp.text());
     assert_eq!(jsonp.header("Content-Type"), Some("text/javascript"));
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_system_process_reports_the_machine_like_libprocess() {
+    let runtime = common::start().await;
+    let snapshot: Value =
+        serde_json::from_slice(&get(runtime.address(), "/metrics/snapshot").await.body).unwrap();
+    for gauge in [
+        "system/cpus_total",
+        "system/load_1min",
+        "system/load_5min",
+        "system/load_15min",
+        "system/mem_total_bytes",
+        "system/mem_free_bytes",
+    ] {
+        assert!(snapshot[gauge].as_f64().is_some(), "{gauge} in {snapshot}");
+    }
+    assert!(snapshot["system/cpus_total"].as_f64().unwrap() >= 1.0);
+    assert!(
+        snapshot["system/mem_free_bytes"].as_f64().unwrap()
+            <= snapshot["system/mem_total_bytes"].as_f64().unwrap()
+    );
+
+    let stats = get(runtime.address(), "/system/stats.json").await;
+    assert_eq!(stats.header("Content-Type"), Some("application/json"));
+    let stats: Value = serde_json::from_slice(&stats.body).unwrap();
+    let mut fields: Vec<&str> = stats
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "avg_load_15min",
+            "avg_load_1min",
+            "avg_load_5min",
+            "cpus_total",
+            "mem_free_bytes",
+            "mem_total_bytes"
+        ]
+    );
+    // Counts are integers, as Mesos writes them.
+    assert!(stats["cpus_total"].is_u64(), "{stats}");
+    assert!(stats["mem_total_bytes"].is_u64(), "{stats}");
     runtime.shutdown().await;
 }
 
@@ -190,6 +242,7 @@ async fn processes_lists_live_processes_with_queues_and_counters() {
         "metrics",
         "logging",
         "profiler",
+        "system",
         "__processes__",
     ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
