@@ -1,19 +1,20 @@
 //! ACL entities and the two relations the local authorizer decides with.
 //!
-//! An ACL entry pairs a subject entity with an object entity; a request is
-//! turned into the same shape. An entity is `Some(values)`, `Any` or
-//! `None` (Mesos's `ACL.Entity`). The first entry whose subject and object
-//! both *match* the request decides, by whether both *allow* it:
+//! An ACL entry pairs a subject entity with an object entity, each
+//! `Some(values)`, `Any` or `None` (Mesos's `ACL.Entity`). A request names
+//! one principal (or anyone, when unauthenticated) and one object (or
+//! anything): an [`Ask`]. The first entry whose subject and object both
+//! *match* the request decides, by whether both *allow* it:
 //!
-//! | request \ ACL | `Any`            | `None`          | `Some(vs)`                 |
-//! |---------------|------------------|-----------------|----------------------------|
-//! | `Some(rs)`    | matches, allows  | matches, denies | matches and allows iff rs ⊆ vs |
-//! | `Any`         | matches, allows  | matches, denies | does not match             |
-//! | `None`        | does not match   | matches, allows | does not match             |
+//! | request \ ACL | `Any`           | `None`          | `Some(vs)`                      |
+//! |---------------|-----------------|-----------------|---------------------------------|
+//! | `One(v)`      | matches, allows | matches, denies | matches and allows iff v ∈ vs   |
+//! | `Any`         | matches, allows | matches, denies | does not match                  |
 
 use proto::mesos::acl::Entity as ProtoEntity;
 use proto::mesos::acl::entity::Type;
 
+/// An ACL entry's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Entity {
     Some(Vec<String>),
@@ -25,30 +26,38 @@ impl Entity {
     pub(crate) fn one(value: &str) -> Entity {
         Entity::Some(vec![value.to_owned()])
     }
-
-    /// Whether an ACL entity `acl` applies to this request entity.
-    pub(crate) fn matches(&self, acl: &Entity) -> bool {
-        match (self, acl) {
-            (Entity::None, acl) => *acl == Entity::None,
-            (_, Entity::Any | Entity::None) => true,
-            (Entity::Any, Entity::Some(_)) => false,
-            (Entity::Some(values), Entity::Some(allowed)) => subset(values, allowed),
-        }
-    }
-
-    /// Whether an applicable ACL entity `acl` permits this request entity.
-    pub(crate) fn allowed_by(&self, acl: &Entity) -> bool {
-        match (self, acl) {
-            (Entity::None, acl) => *acl == Entity::None,
-            (_, Entity::Any) => true,
-            (_, Entity::None) | (Entity::Any, Entity::Some(_)) => false,
-            (Entity::Some(values), Entity::Some(allowed)) => subset(values, allowed),
-        }
-    }
 }
 
-fn subset(values: &[String], allowed: &[String]) -> bool {
-    values.iter().all(|value| allowed.contains(value))
+/// A request's side: one named thing, or anything. Borrowed, so judging an
+/// object allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ask<'a> {
+    One(&'a str),
+    Any,
+}
+
+impl<'a> Ask<'a> {
+    pub(crate) fn from(value: Option<&'a str>) -> Ask<'a> {
+        value.map_or(Ask::Any, Ask::One)
+    }
+
+    /// Whether an ACL entity applies to this request.
+    pub(crate) fn matches(self, acl: &Entity) -> bool {
+        match (self, acl) {
+            (_, Entity::Any | Entity::None) => true,
+            (Ask::Any, Entity::Some(_)) => false,
+            (Ask::One(value), Entity::Some(values)) => values.iter().any(|v| v == value),
+        }
+    }
+
+    /// Whether an applicable ACL entity permits this request.
+    pub(crate) fn allowed_by(self, acl: &Entity) -> bool {
+        match (self, acl) {
+            (_, Entity::Any) => true,
+            (_, Entity::None) | (Ask::Any, Entity::Some(_)) => false,
+            (Ask::One(value), Entity::Some(values)) => values.iter().any(|v| v == value),
+        }
+    }
 }
 
 impl From<&ProtoEntity> for Entity {
@@ -79,7 +88,7 @@ impl Acl {
 
 /// The decision of the first entry of `acls` that applies, or `permissive`
 /// when none does.
-pub(crate) fn decide(acls: &[Acl], subject: &Entity, object: &Entity, permissive: bool) -> bool {
+pub(crate) fn decide(acls: &[Acl], subject: Ask<'_>, object: Ask<'_>, permissive: bool) -> bool {
     acls.iter()
         .find(|acl| subject.matches(&acl.subjects) && object.matches(&acl.objects))
         .map_or(permissive, |acl| {

@@ -29,7 +29,7 @@ use proto::mesos::framework_info::capability::Type as Capability;
 use proto::mesos::{AcLs, CommandInfo, ContainerId, Resource};
 
 use crate::{Action, Authorizer, AuthorizerError, Object, ObjectApprover, Subject};
-use entity::{Acl, Entity, decide};
+use entity::{Acl, Ask, Entity, decide};
 
 /// Mesos's `local` authorizer over `--acls`. Cloning is cheap.
 #[derive(Debug, Clone)]
@@ -69,21 +69,19 @@ impl LocalAuthorizer {
         {
             return implicit_approver(subject, action);
         }
-        let subject = subject
-            .and_then(|subject| subject.value.as_deref())
-            .map_or(Entity::Any, Entity::one);
+        let principal = subject.and_then(|subject| subject.value.clone());
         let permissive = self.permissive();
         if is_role_scoped(action) {
             return Arc::new(RoleApprover {
                 acls: acls::split_recursive_roles(acls::acls_for(&self.acls, action)),
-                subject,
+                principal,
                 action,
                 permissive,
             });
         }
         let own = GenericApprover {
             acls: acls::acls_for(&self.acls, action),
-            subject: subject.clone(),
+            principal: principal.clone(),
             action,
             permissive,
         };
@@ -94,7 +92,7 @@ impl LocalAuthorizer {
             return Arc::new(NestedContainerApprover {
                 parent: GenericApprover {
                     acls: acls::parent_acls(&self.acls, action),
-                    subject,
+                    principal,
                     action,
                     permissive,
                 },
@@ -207,7 +205,8 @@ fn root_of(mut container: &ContainerId) -> &ContainerId {
 #[derive(Debug)]
 struct GenericApprover {
     acls: Vec<Acl>,
-    subject: Entity,
+    /// `None`: anyone (an unauthenticated request).
+    principal: Option<String>,
     action: Action,
     permissive: bool,
 }
@@ -215,10 +214,11 @@ struct GenericApprover {
 impl ObjectApprover for GenericApprover {
     fn approved(&self, object: Option<&Object<'_>>) -> Result<bool, AuthorizerError> {
         let object = match object {
-            None => Entity::Any,
+            None => Ask::Any,
             Some(object) => object_entity(self.action, object)?,
         };
-        Ok(decide(&self.acls, &self.subject, &object, self.permissive))
+        let subject = Ask::from(self.principal.as_deref());
+        Ok(decide(&self.acls, subject, object, self.permissive))
     }
 }
 
@@ -231,7 +231,7 @@ fn missing(action: Action, needs: &'static str) -> AuthorizerError {
 }
 
 /// The entity an object stands for under `action`, for non-role actions.
-fn object_entity(action: Action, object: &Object<'_>) -> Result<Entity, AuthorizerError> {
+fn object_entity<'o>(action: Action, object: &Object<'o>) -> Result<Ask<'o>, AuthorizerError> {
     use Action::*;
     let executor_user = object
         .executor_info
@@ -246,9 +246,9 @@ fn object_entity(action: Action, object: &Object<'_>) -> Result<Entity, Authoriz
                 .and_then(|e| user_of(e.command.as_ref()))
         })
     });
-    let one_or_any = |value: Option<&str>| value.map_or(Entity::Any, Entity::one);
+    let one_or_any = Ask::from;
     Ok(match action {
-        GetEndpointWithPath => Entity::one(object.value.ok_or(missing(action, "value"))?),
+        GetEndpointWithPath => Ask::One(object.value.ok_or(missing(action, "value"))?),
         TeardownFramework => one_or_any(
             object
                 .framework_info
@@ -290,21 +290,21 @@ fn object_entity(action: Action, object: &Object<'_>) -> Result<Entity, Authoriz
                 .map(|container| container.value.as_str())),
         ),
         AccessSandbox | ViewContainer => one_or_any(executor_user.or(framework_user)),
-        ViewFramework => Entity::one(framework_user.ok_or(missing(action, "framework_info"))?),
+        ViewFramework => Ask::One(framework_user.ok_or(missing(action, "framework_info"))?),
         ViewTask => {
             let framework_user = framework_user.ok_or(missing(action, "framework_info"))?;
             if object.task.is_none() && object.task_info.is_none() {
                 return Err(missing(action, "task or task_info"));
             }
             let task_user = object.task.and_then(|task| task.user.as_deref());
-            Entity::one(task_user.or(task_info_user).unwrap_or(framework_user))
+            Ask::One(task_user.or(task_info_user).unwrap_or(framework_user))
         }
         ViewExecutor => {
             let framework_user = framework_user.ok_or(missing(action, "framework_info"))?;
             if object.executor_info.is_none() {
                 return Err(missing(action, "executor_info"));
             }
-            Entity::one(executor_user.unwrap_or(framework_user))
+            Ask::One(executor_user.unwrap_or(framework_user))
         }
         LaunchNestedContainer | LaunchNestedContainerSession => match object.command_info {
             Some(command) => one_or_any(command.user.as_deref()),
@@ -332,7 +332,7 @@ fn object_entity(action: Action, object: &Object<'_>) -> Result<Entity, Authoriz
         | ModifyResourceProviderConfig
         | MarkResourceProviderGone
         | ViewResourceProvider
-        | PruneImages => Entity::Any,
+        | PruneImages => Ask::Any,
         RegisterFramework
         | ReserveResources
         | CreateVolume
@@ -384,27 +384,27 @@ impl ObjectApprover for NestedContainerApprover {
 #[derive(Debug)]
 struct RoleApprover {
     acls: Vec<Acl>,
-    subject: Entity,
+    principal: Option<String>,
     action: Action,
     permissive: bool,
 }
 
 impl RoleApprover {
-    fn decide(&self, role: &Entity) -> bool {
+    fn decide(&self, role: Ask<'_>) -> bool {
+        let subject = Ask::from(self.principal.as_deref());
         for acl in &self.acls {
             match recursive_parent(acl) {
                 None => {
-                    if self.subject.matches(&acl.subjects) && role.matches(&acl.objects) {
-                        return self.subject.allowed_by(&acl.subjects)
-                            && role.allowed_by(&acl.objects);
+                    if subject.matches(&acl.subjects) && role.matches(&acl.objects) {
+                        return subject.allowed_by(&acl.subjects) && role.allowed_by(&acl.objects);
                     }
                 }
                 Some(prefix) => {
                     // A role below the entry's applies as if the entry
                     // named it; the subject still has to match.
-                    let below = matches!(role, Entity::Some(roles) if roles[0].starts_with(prefix));
-                    if below && self.subject.matches(&acl.subjects) {
-                        return self.subject.allowed_by(&acl.subjects);
+                    let below = matches!(role, Ask::One(role) if role.starts_with(prefix));
+                    if below && subject.matches(&acl.subjects) {
+                        return subject.allowed_by(&acl.subjects);
                     }
                 }
             }
@@ -434,9 +434,9 @@ impl ObjectApprover for RoleApprover {
     fn approved(&self, object: Option<&Object<'_>>) -> Result<bool, AuthorizerError> {
         use Action::*;
         let Some(object) = object else {
-            return Ok(self.decide(&Entity::Any));
+            return Ok(self.decide(Ask::Any));
         };
-        let one_or_any = |value: Option<&str>| value.map_or(Entity::Any, Entity::one);
+        let one_or_any = Ask::from;
         let role = match self.action {
             RegisterFramework => {
                 let roles: Vec<&str> = match (object.framework_info, object.value) {
@@ -452,14 +452,12 @@ impl ObjectApprover for RoleApprover {
                         }
                     }
                     (None, Some(value)) => vec![value],
-                    (None, None) => return Ok(self.decide(&Entity::Any)),
+                    (None, None) => return Ok(self.decide(Ask::Any)),
                 };
                 if roles.is_empty() {
                     return Ok(self.permissive);
                 }
-                return Ok(roles
-                    .into_iter()
-                    .all(|role| self.decide(&Entity::one(role))));
+                return Ok(roles.into_iter().all(|role| self.decide(Ask::One(role))));
             }
             ReserveResources | CreateVolume | ResizeVolume | CreateBlockDisk | DestroyBlockDisk
             | CreateMountDisk | DestroyMountDisk | DestroyRawDisk => {
@@ -473,9 +471,9 @@ impl ObjectApprover for RoleApprover {
             ),
             GetQuota => one_or_any(object.value),
             ViewRole | UpdateQuotaWithConfig => {
-                Entity::one(object.value.ok_or(missing(self.action, "value"))?)
+                Ask::One(object.value.ok_or(missing(self.action, "value"))?)
             }
-            UpdateQuota => Entity::one(
+            UpdateQuota => Ask::One(
                 object
                     .quota_info
                     .ok_or(missing(self.action, "quota_info"))?
@@ -483,6 +481,6 @@ impl ObjectApprover for RoleApprover {
             ),
             other => unreachable!("{other} is not role-scoped"),
         };
-        Ok(self.decide(&role))
+        Ok(self.decide(role))
     }
 }
