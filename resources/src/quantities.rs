@@ -114,6 +114,21 @@ impl ResourceQuantities {
         })
     }
 
+    /// `(name, quantity)` pairs in no particular order: cheaper than
+    /// [`ResourceQuantities::iter`] where order does not matter.
+    pub(crate) fn unordered(&self) -> impl Iterator<Item = (&str, Scalar)> {
+        KNOWN
+            .iter()
+            .zip(self.known)
+            .filter(|(_, quantity)| !quantity.is_zero())
+            .map(|(name, quantity)| (*name, quantity))
+            .chain(
+                self.others
+                    .iter()
+                    .map(|(name, quantity)| (&**name, *quantity)),
+            )
+    }
+
     pub fn is_empty(&self) -> bool {
         self.others.is_empty() && self.known.iter().all(|quantity| quantity.is_zero())
     }

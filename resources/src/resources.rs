@@ -153,7 +153,7 @@ impl Resources {
     /// Whether `self` has at least `quantities` of each name, whatever the
     /// reservations or other metadata (ranges and sets count their members).
     pub fn contains_quantities(&self, quantities: &ResourceQuantities) -> bool {
-        quantities.iter().all(|(name, wanted)| {
+        quantities.unordered().all(|(name, wanted)| {
             let held: Scalar = self
                 .0
                 .iter()
