@@ -54,6 +54,11 @@ impl<T> Slab<T> {
         self.get_mut(key).expect("a live key")
     }
 
+    /// One more than the largest key in use, at most.
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
         self.entries
             .iter()

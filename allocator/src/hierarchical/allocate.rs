@@ -109,7 +109,7 @@ impl HierarchicalAllocator {
         self.rng.shuffle(&mut agents);
 
         let mut quota = self.quota_state();
-        let mut decisions = Vec::new();
+        let mut decisions = Vec::with_capacity(agents.len());
         let mut offered_shared: FastMap<AgentKey, Resources> = FastMap::default();
         let has_guarantees = self
             .roles
@@ -266,6 +266,8 @@ impl HierarchicalAllocator {
         } else {
             &mut unshared
         };
+        // Reused by every role's turn.
+        let mut offered = Vec::new();
         role_sorter.sort();
         let _ = role_sorter.visit(&mut |role_key| {
             if agent.available().is_empty() {
@@ -300,15 +302,13 @@ impl HierarchicalAllocator {
                 shared,
                 quota,
                 now,
-                offered: Vec::new(),
+                offered: &mut offered,
             };
             sorter.sort();
             let _ = sorter.visit(&mut |framework_key| {
                 turn.consider(frameworks.at(framework_key), framework_key)
             });
-            let offered = std::mem::take(&mut turn.offered);
-            drop(turn);
-            for (framework_key, resources, new_holding) in offered {
+            for (framework_key, resources, new_holding) in offered.drain(..) {
                 if new_holding {
                     *frameworks
                         .at_mut(framework_key)
@@ -333,14 +333,25 @@ impl HierarchicalAllocator {
     /// Hands the run's offers to the sink, one call per framework, offers
     /// to the same (framework, role, agent) from both stages merged.
     fn deliver(&mut self, mut decisions: Vec<Decision>, sink: &mut dyn OfferSink) {
-        // Sorted by small keys, the decision's index keeping both stages'
-        // offers in run order.
-        let mut order: Vec<(FrameworkKey, RoleKey, AgentKey, usize)> = decisions
-            .iter()
-            .enumerate()
-            .map(|(index, decision)| (decision.framework, decision.role, decision.agent, index))
-            .collect();
-        order.sort_unstable();
+        // Grouped by framework (keys are dense: a counting sort), then each
+        // group sorted by small keys, the decision's index keeping both
+        // stages' offers in run order.
+        let mut starts = vec![0usize; self.frameworks.capacity() + 1];
+        for decision in &decisions {
+            starts[decision.framework as usize + 1] += 1;
+        }
+        for index in 1..starts.len() {
+            starts[index] += starts[index - 1];
+        }
+        let mut order = vec![(0, 0, 0, 0); decisions.len()];
+        for (index, decision) in decisions.iter().enumerate() {
+            let slot = &mut starts[decision.framework as usize];
+            order[*slot] = (decision.framework, decision.role, decision.agent, index);
+            *slot += 1;
+        }
+        for group in order.chunk_by_mut(|a, b| a.0 == b.0) {
+            group.sort_unstable();
+        }
         let mut marks: FastMap<RoleKey, AllocationMark> = FastMap::default();
         let mut order = order.into_iter().peekable();
         while let Some(&(framework, ..)) = order.peek() {
@@ -361,7 +372,7 @@ impl HierarchicalAllocator {
                     }
                     _ => offers.push(Offer {
                         agent_id: agent.id.clone(),
-                        role: role.to_string(),
+                        role: String::from(&**role),
                         resources,
                     }),
                 }
@@ -517,7 +528,7 @@ struct RoleTurn<'a> {
     now: Instant,
     /// Decided offers (already taken from the agent), with whether each
     /// opened a new holding; the sorters learn of them after the turn.
-    offered: Vec<(FrameworkKey, Resources, bool)>,
+    offered: &'a mut Vec<(FrameworkKey, Resources, bool)>,
 }
 
 impl RoleTurn<'_> {
@@ -618,8 +629,10 @@ impl RoleTurn<'_> {
                 .open
                 .update(self.role_key, self.guarantees, self.limits, true, &consumed);
         }
-        self.quota.required_headroom -= &guarantee_part;
-        self.quota.available_headroom -= &quota_increase;
+        if !quota_increase.is_empty() {
+            self.quota.required_headroom -= &guarantee_part;
+            self.quota.available_headroom -= &quota_increase;
+        }
         // Later frameworks see the agent without this offer.
         let (to_offer, new_holding) = match to_offer {
             Some(to_offer) => {

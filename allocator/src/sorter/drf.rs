@@ -140,9 +140,13 @@ impl DrfSorter {
         while let Some(id) = current {
             change(self.tree.node_mut(id));
             current = self.tree.node(id).parent;
-            // Re-key the node in its parent's order, if it is ordered.
-            if let Some(old) = self.keys.get_mut(id).and_then(Option::take) {
-                let parent = current.expect("keyed nodes have parents");
+            // Re-key the node in its parent's order, if it is ordered. A
+            // sole child keeps its stale key: nothing compares with it, and
+            // a sibling's arrival re-sorts everything.
+            let parent = current.unwrap_or(ROOT);
+            if self.order.get(parent).is_some_and(|order| order.len() > 1)
+                && let Some(old) = self.keys.get_mut(id).and_then(Option::take)
+            {
                 self.order[parent].remove(&old);
                 let key = self.key(id);
                 self.order[parent].insert(key);

@@ -2,6 +2,7 @@
 //! nodes their paths name, each node holding its subtree's allocation.
 
 use super::ClientId;
+use crate::fast_hash::FastMap;
 use resources::ResourceQuantities;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,7 +52,7 @@ impl Node {
 pub(super) struct Tree {
     nodes: Vec<Option<Node>>,
     free: Vec<NodeId>,
-    clients: HashMap<ClientId, NodeId>,
+    clients: FastMap<ClientId, NodeId>,
     weights: HashMap<Arc<str>, f64>,
 }
 
@@ -60,7 +61,7 @@ impl Tree {
         Tree {
             nodes: vec![Some(Node::new("".into(), None, None))],
             free: Vec::new(),
-            clients: HashMap::new(),
+            clients: FastMap::default(),
             weights: HashMap::new(),
         }
     }
