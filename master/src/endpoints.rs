@@ -1,8 +1,13 @@
 //! The endpoints this master serves so far: `/version` (its own process, as
-//! in Mesos), and the master's `/health` and `/flags` (also reachable without
-//! the `/master` prefix through the delegate).
+//! in Mesos), and the master's `/health`, `/flags`, `/state` and `/slaves`
+//! (also reachable without the `/master` prefix through the delegate).
+//!
+//! `/state` and `/slaves` are rendered in Mesos's JSON shape (see
+//! [`crate::json`]); the framework lists are empty until frameworks are
+//! served.
 
-use flags::MasterFlags;
+use crate::json;
+use crate::master::MasterProcess;
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
 
 struct VersionProcess;
@@ -23,29 +28,47 @@ pub fn spawn_version(runtime: &Runtime) -> Result<(), libprocess::Error> {
     runtime.spawn("version", VersionProcess).map(drop)
 }
 
-struct MasterProcess {
-    /// `/flags` never changes after startup: rendered once.
-    flags_json: String,
-}
-
-impl Process for MasterProcess {
-    fn initialize(&mut self, ctx: &mut Context<Self>) {
-        ctx.route(
-            "/health",
-            |_: &mut Self, _: &mut Context<Self>, _: Request| -> Reply { Response::ok("").into() },
-        );
-        ctx.route(
-            "/flags",
-            |master: &mut Self, _: &mut Context<Self>, _: Request| -> Reply {
-                Response::json(master.flags_json.clone()).into()
-            },
-        );
+/// Mesos answers `?jsonp=callback` with `callback(<json>);` as JavaScript.
+fn json_reply(request: &Request, body: serde_json::Value) -> Reply {
+    let body = body.to_string();
+    match request.query_param("jsonp") {
+        Some(callback) => Response::ok(format!("{callback}({body});"))
+            .with_header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/javascript"),
+            )
+            .into(),
+        None => Response::json(body).into(),
     }
 }
 
-pub fn spawn_master(runtime: &Runtime, flags: &MasterFlags) -> Result<(), libprocess::Error> {
-    let flags_json = serde_json::json!({ "flags": flags.to_mesos_map() }).to_string();
-    runtime
-        .spawn("master", MasterProcess { flags_json })
-        .map(drop)
+/// Mounts the master's routes on its process.
+pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
+    ctx.route(
+        "/health",
+        |_: &mut MasterProcess, _: &mut Context<MasterProcess>, _: Request| -> Reply {
+            Response::ok("").into()
+        },
+    );
+    ctx.route(
+        "/flags",
+        |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {
+            json_reply(
+                &request,
+                serde_json::json!({ "flags": master.flags.to_mesos_map() }),
+            )
+        },
+    );
+    ctx.route(
+        "/state",
+        |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
+            json_reply(&request, json::state(master, ctx.pid()))
+        },
+    );
+    ctx.route(
+        "/slaves",
+        |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {
+            json_reply(&request, json::slaves(master))
+        },
+    );
 }

@@ -8,12 +8,26 @@
 //! binary prints it as one line and exits 1.
 //!
 //! Each stage's implementation can be replaced in code before `start`
-//! ([`MasterBuilder::storage`], [`MasterBuilder::detector`], ...); otherwise
-//! the flags choose it, as in Mesos.
+//! ([`MasterBuilder::allocator`], [`MasterBuilder::storage`],
+//! [`MasterBuilder::leader_election`], ...); otherwise the flags choose it,
+//! as in Mesos.
+//!
+//! The started master elects itself (or waits for the detector to elect
+//! it), recovers the registry, and then takes agents: see the `master`
+//! module for the agent lifecycle. [`Master::recovered`] resolves once it
+//! takes messages; [`Master::failed`] resolves if it stops for good (a
+//! registry that cannot be written), when the binary exits as Mesos does.
 
+mod agents;
 mod endpoints;
 mod info;
+mod json;
+mod master;
+mod metrics;
+mod observer;
+mod validation;
 
+use allocator::{Allocator, HierarchicalAllocator, SorterKind};
 use detector::{
     MasterContender, MasterDetector, StandaloneMasterContender, StandaloneMasterDetector,
 };
@@ -25,6 +39,7 @@ use state::{Backend, State, Storage};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use thiserror::Error;
+use tokio::sync::watch;
 
 pub use info::master_info;
 
@@ -54,18 +69,26 @@ pub struct MasterBuilder {
     detector: Option<Arc<dyn MasterDetector>>,
     hooks: HookManager,
     agent_removal_limiter: Option<Arc<dyn RateLimiter>>,
+    allocator: Option<Box<dyn Allocator>>,
 }
 
 impl MasterBuilder {
     pub fn new(flags: MasterFlags) -> Self {
         Self {
             flags,
+            allocator: None,
             storage: None,
             contender: None,
             detector: None,
             hooks: HookManager::new(),
             agent_removal_limiter: None,
         }
+    }
+
+    /// The allocator to use instead of the one `--allocator` names.
+    pub fn allocator(mut self, allocator: Box<dyn Allocator>) -> Self {
+        self.allocator = Some(allocator);
+        self
     }
 
     /// Registry storage to use instead of the one `--registry` names.
@@ -147,16 +170,22 @@ impl MasterBuilder {
         }
 
         tracing::info!(stage = "allocator", allocator = %flags.allocator, "creating the allocator");
-        if !matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") {
-            return Err(module_stage_unavailable(
-                &loaded,
-                "allocator",
-                "allocator",
-                &flags.allocator,
-                modules::Kind::Allocator,
-                "use 'HierarchicalDRF' (the default)",
-            ));
-        }
+        let allocator = match self.allocator {
+            Some(allocator) => allocator,
+            None => {
+                if !matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") {
+                    return Err(module_stage_unavailable(
+                        &loaded,
+                        "allocator",
+                        "allocator",
+                        &flags.allocator,
+                        modules::Kind::Allocator,
+                        "use 'HierarchicalDRF' (the default)",
+                    ));
+                }
+                hierarchical_allocator(&flags)?
+            }
+        };
 
         tracing::info!(stage = "registry storage", registry = %flags.registry, "opening registry storage");
         let storage = match self.storage {
@@ -166,6 +195,13 @@ impl MasterBuilder {
 
         tracing::info!(stage = "state", "creating the state");
         let state = State::new(storage);
+
+        // The Registrar itself starts once this master is elected: it
+        // records the elected master in the registry as it recovers.
+        tracing::info!(
+            stage = "registrar",
+            "the registrar recovers the registry once elected"
+        );
 
         tracing::info!(
             stage = "contender/detector",
@@ -212,7 +248,21 @@ impl MasterBuilder {
         contender.initialize(info.clone());
         // Without ZooKeeper the master elects itself, as Mesos's main does.
         standalone.appoint(Some(info.clone()));
-        endpoints::spawn_master(&runtime, &flags).map_err(|e| StartupError::new("master", e))?;
+        let (status, status_updates) = watch::channel(master::Status::Starting);
+        let process = master::MasterProcess::new(master::Parts {
+            flags,
+            info: info.clone(),
+            state: state.clone(),
+            detector: Arc::clone(&detector),
+            allocator,
+            hooks: hooks.clone(),
+            limiter: Arc::clone(&agent_removal_limiter),
+            metrics: metrics::MasterMetrics::register(runtime.metrics(), std::time::Instant::now()),
+            status,
+        });
+        runtime
+            .spawn("master", process)
+            .map_err(|e| StartupError::new("master", e))?;
         tracing::info!(pid = %info.pid(), "master started");
 
         Ok(Master {
@@ -224,6 +274,7 @@ impl MasterBuilder {
             detector,
             hooks,
             agent_removal_limiter,
+            status: status_updates,
         })
     }
 }
@@ -240,6 +291,73 @@ pub struct Master {
     pub detector: Arc<dyn MasterDetector>,
     pub hooks: HookManager,
     pub agent_removal_limiter: Arc<dyn RateLimiter>,
+    status: watch::Receiver<master::Status>,
+}
+
+/// Why a master stopped for good.
+#[derive(Debug, Clone, Error)]
+#[error("the master stopped: {0}")]
+pub struct MasterFailure(pub Arc<str>);
+
+impl Master {
+    /// Resolves once the master is elected and has recovered the registry,
+    /// so that it takes agents' messages (earlier ones are dropped).
+    pub async fn recovered(&self) -> Result<(), MasterFailure> {
+        let mut status = self.status.clone();
+        let reached = status
+            .wait_for(|s| !matches!(s, master::Status::Starting))
+            .await
+            .map_err(|_| MasterFailure("the master process is gone".into()))?;
+        match &*reached {
+            master::Status::Failed(reason) => Err(MasterFailure(Arc::clone(reason))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves if the master stops for good — a registry that cannot be
+    /// read or written, lost leadership — as Mesos's master exits then.
+    pub async fn failed(&self) -> MasterFailure {
+        let mut status = self.status.clone();
+        match status
+            .wait_for(|s| matches!(s, master::Status::Failed(_)))
+            .await
+        {
+            Ok(failed) => match &*failed {
+                master::Status::Failed(reason) => MasterFailure(Arc::clone(reason)),
+                _ => unreachable!("waited for a failure"),
+            },
+            Err(_) => MasterFailure("the master process is gone".into()),
+        }
+    }
+}
+
+/// `--allocator=HierarchicalDRF` with the allocator flags.
+fn hierarchical_allocator(flags: &MasterFlags) -> Result<Box<dyn Allocator>, StartupError> {
+    let sorter = |flag: &str, value: &str| match value {
+        "drf" => Ok(SorterKind::Drf),
+        "random" => Ok(SorterKind::Random),
+        _ => Err(StartupError::new(
+            "allocator",
+            format!("Flag '--{flag}={value}': expected 'drf' or 'random'"),
+        )),
+    };
+    let min_allocatable =
+        allocator::Options::parse_min_allocatable_resources(&flags.min_allocatable_resources)
+            .map_err(|e| StartupError::new("allocator", e))?;
+    let options = allocator::Options {
+        allocation_interval: flags.allocation_interval.to_std(),
+        role_sorter: sorter("role_sorter", &flags.role_sorter)?,
+        framework_sorter: sorter("framework_sorter", &flags.framework_sorter)?,
+        fairness_excluded_resource_names: flags
+            .fair_sharing_excluded_resource_names
+            .clone()
+            .unwrap_or_default(),
+        filter_gpu_resources: flags.filter_gpu_resources,
+        min_allocatable_resources: min_allocatable,
+        agent_recovery_factor: flags.allocator_agent_recovery_factor,
+        ..allocator::Options::default()
+    };
+    Ok(Box::new(HierarchicalAllocator::new(options)))
 }
 
 /// The error for a stage whose flag names something other than the built-in

@@ -43,10 +43,11 @@ fn main() -> ExitCode {
     tokio.block_on(async {
         match master::MasterBuilder::new(flags).start().await {
             Ok(master) => {
-                // Serve until killed, as Mesos's master does.
-                std::future::pending::<()>().await;
-                drop(master);
-                ExitCode::SUCCESS
+                // Serve until killed, or until a fatal error (a registry
+                // that cannot be written) stops the master, as Mesos exits.
+                let failure = master.failed().await;
+                eprintln!("{failure}");
+                ExitCode::from(1)
             }
             Err(error) => {
                 eprintln!("{error}");

@@ -117,15 +117,11 @@ async fn the_durable_registry_is_the_default_and_lives_under_work_dir() {
     let dir = tempfile::tempdir().unwrap();
     let work_dir = format!("--work_dir={}", dir.path().display());
     let master = start(&[&work_dir]).await;
+    master.recovered().await.unwrap();
+    // Recovery stores the registry with this master recorded in it.
     let variable = master.state.fetch("registry").await.unwrap();
-    assert!(
-        master
-            .state
-            .store(variable.mutate(b"x".to_vec()))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let registry: proto::mesos::internal::Registry = proto::decode(variable.value()).unwrap();
+    assert_eq!(registry.master.unwrap().info, master.info);
     assert!(
         std::fs::read_dir(dir.path()).unwrap().next().is_some(),
         "the embedded store writes under --work_dir"

@@ -1,0 +1,1316 @@
+//! The `master` process: election, recovery from the registry, and the
+//! agent lifecycle over the libprocess protocol, following Mesos 1.11's
+//! `src/master/master.cpp`.
+//!
+//! # Election and recovery
+//!
+//! The process watches the detector. Once it sees itself as the leader it
+//! recovers the registry through the Registrar; until that is done every
+//! message is dropped and counted in `master/dropped_messages`, as Mesos
+//! does. Agents the registry lists become *recovered*: they have
+//! `--agent_reregister_timeout` to reregister before they are marked
+//! unreachable (at the removal rate limiter's pace, and only if no more than
+//! `--recovery_agent_removal_limit` of them are missing).
+//!
+//! # Agents
+//!
+//! - `RegisterSlaveMessage`: validated, admitted in the registry under a new
+//!   id `<master id>-S<n>`, added to the allocator, answered with
+//!   `SlaveRegisteredMessage`; then health checks start (see
+//!   [`crate::observer`]). A retry from an agent already registered at that
+//!   pid is answered again; one from a disconnected agent at that pid
+//!   removes the old agent first.
+//! - `ReregisterSlaveMessage`: an agent this master knows keeps its record
+//!   (updated in the registry if its info changed); one recovered from the
+//!   registry, unreachable, or unknown altogether is (re)admitted, as after
+//!   a failover. The first ping goes out before `SlaveReregisteredMessage`.
+//! - `UpdateSlaveMessage`: oversubscribed and resource provider resources,
+//!   resource version; the allocator is told when anything changed.
+//! - `UnregisterSlaveMessage`: the agent is removed from the registry.
+//! - A broken connection (`exited`): the agent is disconnected and
+//!   deactivated, and must reregister within `--agent_reregister_timeout`.
+//! - Failed health checks: marked unreachable in the registry, removed from
+//!   the allocator, hooks told.
+//!
+//! Every registry change is made before the master's own state changes, and
+//! a registry that cannot be written stops the master ([`crate::Master::failed`]).
+
+use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
+use crate::metrics::MasterMetrics;
+use crate::observer::{AgentObserver, ObserverConfig, send_ping};
+use crate::{endpoints, validation};
+use allocator::Allocator;
+use detector::MasterDetector;
+use flags::MasterFlags;
+use hooks::HookManager;
+use libprocess::{Context, Message, Process, Timer, Upid};
+use proto::mesos::internal::{
+    CheckpointResourcesMessage, DrainSlaveMessage, MasterSlaveConnection, RegisterSlaveMessage,
+    ReregisterSlaveMessage, ShutdownMessage, SlaveRegisteredMessage, SlaveReregisteredMessage,
+    UnregisterSlaveMessage, UpdateSlaveMessage,
+};
+use proto::mesos::{MasterInfo, SlaveId, SlaveInfo, TimeInfo, machine_info, slave_info};
+use rate_limiter::RateLimiter;
+use registry::{Operation, Outcome, Registrar, RegistrarConfig, RegistrarError, Registry};
+use resources::Resources;
+use state::State;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// Agents older than this are ignored, as in Mesos 1.11.
+const MINIMUM_AGENT_VERSION: version::Version = version::Version::new(1, 0, 0);
+
+/// Where the master is in its life, for [`crate::Master`] to wait on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Status {
+    Starting,
+    Recovered,
+    /// Stopped for good (a registry that cannot be written, lost
+    /// leadership): the binary exits, as Mesos's master does.
+    Failed(Arc<str>),
+}
+
+/// What the master process is built from.
+#[derive(Debug)]
+pub(crate) struct Parts {
+    pub flags: MasterFlags,
+    pub info: MasterInfo,
+    pub state: State,
+    pub detector: Arc<dyn MasterDetector>,
+    pub allocator: Box<dyn Allocator>,
+    pub hooks: HookManager,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub metrics: MasterMetrics,
+    pub status: watch::Sender<Status>,
+}
+
+pub(crate) struct MasterProcess {
+    pub(crate) flags: MasterFlags,
+    pub(crate) info: MasterInfo,
+    pub(crate) start_time: SystemTime,
+    pub(crate) elected_time: Option<SystemTime>,
+    pub(crate) leader: Option<MasterInfo>,
+    state: State,
+    detector: Arc<dyn MasterDetector>,
+    registrar: Option<Registrar>,
+    recovering: bool,
+    allocator: Box<dyn Allocator>,
+    pub(crate) agents: Agents,
+    /// Machines in maintenance mode DOWN: their agents may not (re)register.
+    down_machines: HashSet<(String, String)>,
+    next_agent_id: u64,
+    observer_config: ObserverConfig,
+    hooks: HookManager,
+    limiter: Arc<dyn RateLimiter>,
+    metrics: MasterMetrics,
+    status: watch::Sender<Status>,
+    recovered_agents_timer: Option<Timer>,
+}
+
+impl std::fmt::Debug for MasterProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterProcess")
+            .field("id", &self.info.id)
+            .field("agents", &self.agents.registered.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MasterProcess {
+    pub fn new(parts: Parts) -> MasterProcess {
+        let observer_config = ObserverConfig {
+            ping_timeout: parts.flags.agent_ping_timeout.to_std(),
+            max_ping_timeouts: parts.flags.max_agent_ping_timeouts,
+            limiter: Arc::clone(&parts.limiter),
+            scheduled: parts.metrics.slave_unreachable_scheduled.clone(),
+            completed: parts.metrics.slave_unreachable_completed.clone(),
+            canceled: parts.metrics.slave_unreachable_canceled.clone(),
+        };
+        MasterProcess {
+            flags: parts.flags,
+            info: parts.info,
+            start_time: SystemTime::now(),
+            elected_time: None,
+            leader: None,
+            state: parts.state,
+            detector: parts.detector,
+            registrar: None,
+            recovering: false,
+            allocator: parts.allocator,
+            agents: Agents::default(),
+            down_machines: HashSet::new(),
+            next_agent_id: 0,
+            observer_config,
+            hooks: parts.hooks,
+            limiter: parts.limiter,
+            metrics: parts.metrics,
+            status: parts.status,
+            recovered_agents_timer: None,
+        }
+    }
+
+    fn elected(&self) -> bool {
+        self.leader.as_ref() == Some(&self.info)
+    }
+
+    /// `--agent_ping_timeout` x `--max_agent_ping_timeouts`, told to agents
+    /// so they know when to give up on this master.
+    fn connection(&self) -> MasterSlaveConnection {
+        let total =
+            self.flags.agent_ping_timeout.to_std() * self.flags.max_agent_ping_timeouts as u32;
+        MasterSlaveConnection {
+            total_ping_timeout_seconds: Some(total.as_secs_f64()),
+        }
+    }
+
+    /// Stops the master for good, as Mesos's `EXIT`/`LOG(FATAL)`.
+    fn fail(&mut self, ctx: &mut Context<Self>, message: String) {
+        tracing::error!("{message}; the master stops");
+        self.status.send_replace(Status::Failed(message.into()));
+        ctx.terminate();
+    }
+
+    fn publish_counts(&self) {
+        self.metrics.publish(self.agents.counts());
+    }
+
+    /// Runs `registrar.apply(operation)` and hands the outcome to `then` on
+    /// this process.
+    fn apply(
+        &self,
+        ctx: &Context<Self>,
+        operation: Operation,
+        then: impl FnOnce(&mut Self, &mut Context<Self>, Result<Outcome, RegistrarError>)
+        + Send
+        + 'static,
+    ) {
+        let registrar = self
+            .registrar
+            .clone()
+            .expect("messages are handled only after recovery");
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let outcome = registrar.apply(operation).await;
+            master.dispatch(move |master, ctx| then(master, ctx, outcome));
+        });
+    }
+
+    /// Installs a handler for agent message `M`: dropped (and counted)
+    /// before recovery, decoded with proto2's required-field checks.
+    fn install_agent_message<M>(
+        ctx: &mut Context<Self>,
+        handler: fn(&mut Self, &mut Context<Self>, Upid, M),
+    ) where
+        M: prost::Message + prost::Name + Default + 'static,
+    {
+        let name = M::full_name();
+        ctx.install(
+            &name,
+            move |master: &mut Self, ctx: &mut Context<Self>, message: Message| {
+                if !master.elected() || master.registrar.is_none() {
+                    tracing::debug!(name = %message.name, "dropping message: not elected and recovered yet");
+                    master.metrics.dropped_messages.increment();
+                    return;
+                }
+                match proto::decode::<M>(&message.body) {
+                    Ok(decoded) => handler(master, ctx, message.from, decoded),
+                    Err(error) => tracing::warn!(
+                        name = %message.name, from = %message.from, %error,
+                        "dropping a message that does not decode"
+                    ),
+                }
+            },
+        );
+    }
+
+    // Election and recovery.
+
+    fn detect(&self, ctx: &Context<Self>) {
+        let detector = Arc::clone(&self.detector);
+        let previous = self.leader.clone();
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let leader = detector.detect(previous.as_ref()).await;
+            master.dispatch(move |master, ctx| master.detected(ctx, leader));
+        });
+    }
+
+    fn detected(
+        &mut self,
+        ctx: &mut Context<Self>,
+        leader: Result<Option<MasterInfo>, detector::DetectorError>,
+    ) {
+        let leader = match leader {
+            Ok(leader) => leader,
+            Err(error) => {
+                return self.fail(ctx, format!("Failed to detect the leading master: {error}"));
+            }
+        };
+        let was_elected = self.elected();
+        self.leader = leader;
+        if self.elected() {
+            self.elected_time = Some(SystemTime::now());
+            if !was_elected {
+                tracing::info!("elected as the leading master");
+                self.metrics.elected.set(1.0);
+                self.recover(ctx);
+            }
+        } else if was_elected {
+            return self.fail(ctx, "Lost leadership".into());
+        } else if let Some(leader) = &self.leader {
+            tracing::info!(leader = %leader.pid(), "the leading master is another one");
+        }
+        self.detect(ctx);
+    }
+
+    fn recover(&mut self, ctx: &Context<Self>) {
+        if self.recovering {
+            return;
+        }
+        self.recovering = true;
+        tracing::info!("recovering from the registrar");
+        let state = self.state.clone();
+        let info = self.info.clone();
+        let config = RegistrarConfig {
+            fetch_timeout: self.flags.registry_fetch_timeout.to_std(),
+            store_timeout: self.flags.registry_store_timeout.to_std(),
+        };
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let recovered = Registrar::recover(state, info, config).await;
+            master.dispatch(move |master, ctx| master.recovered(ctx, recovered));
+        });
+    }
+
+    fn recovered(
+        &mut self,
+        ctx: &mut Context<Self>,
+        recovered: Result<(Registrar, Registry), RegistrarError>,
+    ) {
+        let (registrar, registry) = match recovered {
+            Ok(recovered) => recovered,
+            Err(error) => return self.fail(ctx, format!("Recovery failed: {error}")),
+        };
+        let agents = registry
+            .slaves
+            .as_ref()
+            .map(|s| s.slaves.as_slice())
+            .unwrap_or_default();
+        for admitted in agents {
+            let mut info = admitted.info.clone();
+            upgrade(&mut info.resources);
+            let id = agent_id(&info).to_owned();
+            if let Some(drain) = &admitted.drain_info {
+                self.agents.draining.insert(id.clone(), *drain);
+            }
+            if admitted.deactivated() {
+                self.agents.deactivated.insert(id.clone());
+            }
+            self.agents.recovered.insert(id, info);
+        }
+        for unreachable in registry.unreachable.iter().flat_map(|u| &u.slaves) {
+            let id = unreachable.id.value.clone();
+            if let Some(drain) = &unreachable.drain_info {
+                self.agents.draining.insert(id.clone(), *drain);
+            }
+            if unreachable.deactivated() {
+                self.agents.deactivated.insert(id.clone());
+            }
+            self.agents.unreachable.insert(id, unreachable.timestamp);
+        }
+        for gone in registry.gone.iter().flat_map(|g| &g.slaves) {
+            self.agents
+                .gone
+                .insert(gone.id.value.clone(), gone.timestamp);
+        }
+        self.down_machines = registry
+            .machines
+            .iter()
+            .flat_map(|m| &m.machines)
+            .filter(|m| m.info.mode() == machine_info::Mode::Down)
+            .map(|m| {
+                let id = &m.info.id;
+                (
+                    id.hostname.clone().unwrap_or_default(),
+                    id.ip.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        self.allocator.recover(agents.len(), &HashMap::new());
+
+        let expected: Vec<SlaveInfo> = agents.iter().map(|a| a.info.clone()).collect();
+        self.recovered_agents_timer = Some(ctx.delay(
+            self.flags.agent_reregister_timeout.to_std(),
+            move |master: &mut Self, ctx| master.recovered_agents_timeout(ctx, expected),
+        ));
+        self.registrar = Some(registrar.clone());
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let failure = registrar.failed().await;
+            master.dispatch(move |master, ctx| {
+                master.fail(ctx, format!("The registrar failed: {failure}"))
+            });
+        });
+        self.publish_counts();
+        tracing::info!(
+            agents = agents.len(),
+            timeout = %self.flags.agent_reregister_timeout,
+            "recovered from the registry; allowing agents to reregister"
+        );
+        self.status.send_replace(Status::Recovered);
+    }
+
+    /// After a failover, the agents that did not come back within
+    /// `--agent_reregister_timeout` are marked unreachable, at the removal
+    /// rate, unless too many are missing.
+    fn recovered_agents_timeout(&mut self, ctx: &mut Context<Self>, expected: Vec<SlaveInfo>) {
+        let limit = self
+            .flags
+            .recovery_agent_removal_limit
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .unwrap_or(100.0)
+            / 100.0;
+        let missing = self.agents.recovered.len();
+        let share = missing as f64 / expected.len().max(1) as f64;
+        if share > limit {
+            return self.fail(
+                ctx,
+                format!(
+                    "Post-recovery agent removal limit exceeded! After {} there were {missing} \
+                     ({:.0}%) agents recovered from the registry that did not reregister; the \
+                     configured removal limit is {:.0}% (--recovery_agent_removal_limit)",
+                    self.flags.agent_reregister_timeout,
+                    share * 100.0,
+                    limit * 100.0
+                ),
+            );
+        }
+        for info in expected {
+            let id = agent_id(&info);
+            if !self.agents.recovered.contains_key(id) || self.agents.reregistering.contains(id) {
+                continue;
+            }
+            tracing::info!(
+                agent = id,
+                "scheduling removal of agent that did not reregister after master failover"
+            );
+            self.metrics.slave_unreachable_scheduled.increment();
+            let limiter = Arc::clone(&self.limiter);
+            let master = ctx.handle();
+            let message = format!(
+                "did not reregister within {} after master failover",
+                self.flags.agent_reregister_timeout
+            );
+            tokio::spawn(async move {
+                let _permit = limiter.acquire().await;
+                master.dispatch(move |master, ctx| {
+                    let counter = if master.mark_unreachable(ctx, info, true, message) {
+                        &master.metrics.slave_unreachable_completed
+                    } else {
+                        &master.metrics.slave_unreachable_canceled
+                    };
+                    counter.increment();
+                });
+            });
+        }
+    }
+
+    // Registration.
+
+    fn register_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        mut message: RegisterSlaveMessage,
+    ) {
+        self.metrics.messages_register_slave.increment();
+        if let Err(error) = validation::register_agent(&message) {
+            tracing::warn!(%from, %error, "dropping registration of agent: invalid registration");
+            return;
+        }
+        if self.agents.registering.contains(&from) {
+            tracing::info!(%from, "ignoring register agent message: registration already in progress");
+            return;
+        }
+        let info = &message.slave;
+        tracing::info!(%from, hostname = %info.hostname, "received register agent message");
+        if let Some(refusal) = self.refuse_admission(&from, info, message.version()) {
+            if let Some(shutdown) = refusal {
+                ctx.send_protobuf(&from, &shutdown);
+            }
+            return;
+        }
+        upgrade(&mut message.slave.resources);
+        upgrade(&mut message.checkpointed_resources);
+
+        if let Some(agent) = self.agents.by_pid(&from) {
+            if agent.connected {
+                tracing::info!(
+                    agent = agent.id(),
+                    "agent already registered, resending acknowledgement"
+                );
+                let registered = SlaveRegisteredMessage {
+                    slave_id: agent.info.id.clone().unwrap_or_default(),
+                    connection: Some(self.connection()),
+                };
+                ctx.send_protobuf(&from, &registered);
+                return;
+            }
+            // The agent failed recovery, or restarted while a registration
+            // retry was scheduled: the old one goes.
+            let old = agent.id().to_owned();
+            tracing::info!(agent = %old, "removing old disconnected agent because a registration attempt occurred");
+            let reason = self.metrics.slave_removals_reason_registered.clone();
+            self.remove_agent(
+                ctx,
+                &old,
+                "a new agent registered at the same address",
+                reason,
+            );
+        }
+
+        let id = SlaveId {
+            value: format!("{}-S{}", self.info.id, self.next_agent_id),
+        };
+        self.next_agent_id += 1;
+        tracing::info!(%from, agent = %id.value, "registering agent");
+        message.slave.id = Some(id);
+        self.agents.registering.insert(from.clone());
+        self.apply(
+            ctx,
+            Operation::AdmitAgent(message.slave.clone()),
+            move |master, ctx, outcome| master.admitted(ctx, from, message, outcome),
+        );
+    }
+
+    /// Why an agent may not (re)register, Mesos's checks shared by both:
+    /// `Some(Some(shutdown))` when it is told to shut down, `Some(None)`
+    /// when it is ignored (and will retry).
+    fn refuse_admission(
+        &self,
+        from: &Upid,
+        info: &SlaveInfo,
+        version: &str,
+    ) -> Option<Option<ShutdownMessage>> {
+        let machine = (info.hostname.clone(), from.address().ip().to_string());
+        if self.down_machines.contains(&machine) {
+            tracing::warn!(%from, "refusing agent: its machine is DOWN for maintenance");
+            return Some(Some(ShutdownMessage {
+                message: Some("Machine is `DOWN`".into()),
+            }));
+        }
+        match version.parse::<version::Version>() {
+            Err(error) => {
+                tracing::warn!(%from, version, %error, "ignoring agent: unparseable version");
+                return Some(None);
+            }
+            Ok(parsed) if parsed < MINIMUM_AGENT_VERSION => {
+                tracing::warn!(%from, version, "ignoring agent older than {MINIMUM_AGENT_VERSION}");
+                return Some(None);
+            }
+            Ok(_) => {}
+        }
+        if info.domain.is_some() && self.info.domain.is_none() {
+            tracing::warn!(%from, "ignoring agent with a domain: this master has none");
+            return Some(None);
+        }
+        if self.flags.require_agent_domain && info.domain.is_none() {
+            tracing::warn!(%from, "ignoring agent without a domain (--require_agent_domain)");
+            return Some(None);
+        }
+        None
+    }
+
+    fn admitted(
+        &mut self,
+        ctx: &mut Context<Self>,
+        pid: Upid,
+        message: RegisterSlaveMessage,
+        outcome: Result<Outcome, RegistrarError>,
+    ) {
+        let id = agent_id(&message.slave).to_owned();
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                return self.fail(ctx, format!("Failed to admit agent {id} at {pid}: {error}"));
+            }
+        };
+        self.agents.registering.remove(&pid);
+        if let Outcome::Refused(reason) = outcome {
+            // Only an id collision, which a fresh id makes next to impossible.
+            tracing::warn!(agent = %id, %pid, %reason, "ignoring registration attempt");
+            return;
+        }
+        let RegisterSlaveMessage {
+            slave,
+            checkpointed_resources,
+            version,
+            agent_capabilities,
+            resource_version_uuid,
+        } = message;
+        let Some(agent) = self.new_agent(
+            ctx,
+            pid,
+            slave,
+            version.unwrap_or_default(),
+            agent_capabilities,
+            checkpointed_resources,
+            resource_version_uuid,
+        ) else {
+            return;
+        };
+        self.metrics.slave_registrations.increment();
+        let registered = SlaveRegisteredMessage {
+            slave_id: agent.info.id.clone().unwrap_or_default(),
+            connection: Some(self.connection()),
+        };
+        ctx.send_protobuf(&agent.pid, &registered);
+        send_ping(ctx.runtime(), agent.observer.upid(), &agent.pid, true);
+        tracing::info!(agent = %id, pid = %agent.pid, resources = %agent.total, "registered agent");
+        self.add_agent(ctx, agent);
+    }
+
+    /// Builds the record of a newly (re)admitted agent and spawns its
+    /// observer; `None` (logged) if its checkpointed resources do not fit.
+    #[allow(clippy::too_many_arguments)]
+    fn new_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        pid: Upid,
+        info: SlaveInfo,
+        version: String,
+        capabilities: Vec<slave_info::Capability>,
+        checkpointed_resources: Vec<proto::mesos::Resource>,
+        resource_version: Option<proto::mesos::Uuid>,
+    ) -> Option<Agent> {
+        let total = match apply_checkpointed(&info.resources, &checkpointed_resources) {
+            Ok(total) => total,
+            Err(error) => {
+                tracing::warn!(%pid, %error, "ignoring agent: bad checkpointed resources");
+                return None;
+            }
+        };
+        let observer = match AgentObserver::spawn(
+            ctx.runtime(),
+            pid.clone(),
+            info.clone(),
+            ctx.handle(),
+            self.observer_config.clone(),
+        ) {
+            Ok(observer) => observer,
+            Err(error) => {
+                tracing::error!(%pid, %error, "cannot spawn the agent's observer");
+                return None;
+            }
+        };
+        Some(Agent {
+            info,
+            pid,
+            version,
+            capabilities,
+            registered_time: SystemTime::now(),
+            reregistered_time: None,
+            connected: true,
+            active: true,
+            checkpointed_resources,
+            total,
+            resource_version,
+            resource_providers: Vec::new(),
+            executors: Vec::new(),
+            tasks: Vec::new(),
+            observer,
+            reregistration_timer: None,
+        })
+    }
+
+    /// Mesos's `addSlave`: records the agent, links to it, and gives its
+    /// resources to the allocator.
+    fn add_agent(&mut self, ctx: &Context<Self>, agent: Agent) {
+        ctx.link(&agent.pid);
+        let used = used_by_framework(&agent);
+        if let Err(error) =
+            self.allocator
+                .add_agent(&agent.info, &agent.capabilities, None, &agent.total, &used)
+        {
+            tracing::error!(agent = agent.id(), %error, "the allocator refused the agent");
+        }
+        self.agents.insert(agent);
+        self.publish_counts();
+    }
+
+    // Reregistration.
+
+    fn reregister_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        mut message: ReregisterSlaveMessage,
+    ) {
+        self.metrics.messages_reregister_slave.increment();
+        let id = agent_id(&message.slave).to_owned();
+        if self.agents.reregistering.contains(&id) {
+            tracing::info!(agent = %id, %from, "ignoring reregister agent message: reregistration already in progress");
+            return;
+        }
+        if self.agents.gone.contains_key(&id) {
+            tracing::warn!(agent = %id, %from, "refusing reregistration: the agent is marked gone");
+            ctx.send_protobuf(&from, &gone_shutdown());
+            return;
+        }
+        if let Err(error) = validation::reregister_agent(&message) {
+            tracing::warn!(%from, %error, "dropping reregistration of agent: invalid reregistration");
+            return;
+        }
+        if id.is_empty() {
+            tracing::warn!(%from, "dropping reregistration of agent without an id");
+            return;
+        }
+        tracing::info!(agent = %id, %from, hostname = %message.slave.hostname, "received reregister agent message");
+        if let Some(refusal) = self.refuse_admission(&from, &message.slave, message.version()) {
+            if let Some(shutdown) = refusal {
+                ctx.send_protobuf(&from, &shutdown);
+            }
+            return;
+        }
+        upgrade(&mut message.slave.resources);
+        upgrade(&mut message.checkpointed_resources);
+
+        if let Some(agent) = self.agents.registered.get(&id) {
+            // A known agent may not come back from elsewhere: maintenance is
+            // scheduled per machine.
+            if agent.pid.address().ip() != from.address().ip()
+                || agent.info.hostname != message.slave.hostname
+            {
+                tracing::warn!(agent = %id, %from, "agent attempted to reregister with different IP / hostname; shutting it down");
+                ctx.send_protobuf(
+                    &from,
+                    &ShutdownMessage {
+                        message: Some(
+                            "Agent attempted to reregister with different IP / hostname".into(),
+                        ),
+                    },
+                );
+                return;
+            }
+            self.agents.reregistering.insert(id);
+            if message.slave == agent.info {
+                self.reregistered_known(ctx, from, message, Ok(Outcome::Unchanged));
+            } else {
+                self.apply(
+                    ctx,
+                    Operation::UpdateAgent(message.slave.clone()),
+                    move |master, ctx, outcome| {
+                        master.reregistered_known(ctx, from, message, outcome)
+                    },
+                );
+            }
+            return;
+        }
+
+        self.agents.reregistering.insert(id.clone());
+        match self.agents.recovered.get(&id) {
+            Some(recovered) if *recovered == message.slave => {
+                self.readmitted(ctx, from, message, Ok(Outcome::Unchanged));
+            }
+            Some(_) => self.apply(
+                ctx,
+                Operation::UpdateAgent(message.slave.clone()),
+                move |master, ctx, outcome| master.readmitted(ctx, from, message, outcome),
+            ),
+            // Usually marked unreachable earlier; or unknown altogether (its
+            // entry collected): admitted either way, as after a failover.
+            None => self.apply(
+                ctx,
+                Operation::MarkAgentReachable(message.slave.clone()),
+                move |master, ctx, outcome| master.readmitted(ctx, from, message, outcome),
+            ),
+        }
+    }
+
+    /// Mesos's `__reregisterSlave`: an agent recovered from the registry,
+    /// unreachable or unknown is admitted again.
+    fn readmitted(
+        &mut self,
+        ctx: &mut Context<Self>,
+        pid: Upid,
+        message: ReregisterSlaveMessage,
+        outcome: Result<Outcome, RegistrarError>,
+    ) {
+        let id = agent_id(&message.slave).to_owned();
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                return self.fail(
+                    ctx,
+                    format!("Failed to update registry for agent {id} at {pid}: {error}"),
+                );
+            }
+        };
+        self.agents.reregistering.remove(&id);
+        if let Outcome::Refused(reason) = outcome {
+            tracing::error!(agent = %id, %reason, "the registry refused to readmit the agent");
+            return;
+        }
+        if self.agents.gone.contains_key(&id) {
+            ctx.send_protobuf(&pid, &gone_shutdown());
+            return;
+        }
+        let ReregisterSlaveMessage {
+            slave,
+            checkpointed_resources,
+            executor_infos,
+            tasks,
+            version,
+            agent_capabilities,
+            resource_version_uuid,
+            ..
+        } = message;
+        self.agents.recovered.remove(&id);
+        let Some(mut agent) = self.new_agent(
+            ctx,
+            pid,
+            slave,
+            version.unwrap_or_default(),
+            agent_capabilities,
+            checkpointed_resources,
+            resource_version_uuid,
+        ) else {
+            return;
+        };
+        agent.reregistered_time = Some(SystemTime::now());
+        agent.executors = executor_infos;
+        agent.tasks = tasks;
+        self.metrics.slave_reregistrations.increment();
+        self.agents.unreachable.remove(&id);
+
+        // Mesos's observer pings from its initialize, which runs before the
+        // reply below goes out.
+        send_ping(ctx.runtime(), agent.observer.upid(), &agent.pid, true);
+        let pid = agent.pid.clone();
+        tracing::info!(agent = %id, %pid, resources = %agent.total, "reregistered agent");
+        self.add_agent(ctx, agent);
+        if self.agents.deactivated.contains(&id) {
+            self.deactivate(&id);
+        }
+        self.send_drain(ctx, &id);
+        let reregistered = SlaveReregisteredMessage {
+            slave_id: SlaveId { value: id },
+            reconciliations: Vec::new(),
+            connection: Some(self.connection()),
+        };
+        ctx.send_protobuf(&pid, &reregistered);
+    }
+
+    /// Mesos's `___reregisterSlave`: an agent this master has registered
+    /// comes back (restarted, or after its connection broke).
+    fn reregistered_known(
+        &mut self,
+        ctx: &mut Context<Self>,
+        pid: Upid,
+        message: ReregisterSlaveMessage,
+        outcome: Result<Outcome, RegistrarError>,
+    ) {
+        let id = agent_id(&message.slave).to_owned();
+        if let Err(error) = outcome {
+            return self.fail(
+                ctx,
+                format!("Failed to update registry for agent {id} at {pid}: {error}"),
+            );
+        }
+        self.agents.reregistering.remove(&id);
+        if self.agents.gone.contains_key(&id) {
+            ctx.send_protobuf(&pid, &gone_shutdown());
+            return;
+        }
+        let connection = self.connection();
+        let Some(agent) = self.agents.registered.get_mut(&id) else {
+            tracing::warn!(agent = %id, %pid, "dropping reregistration: the agent was removed meanwhile");
+            return;
+        };
+        let resource_provider_capable =
+            agent.has_capability(slave_info::capability::Type::ResourceProvider);
+        // Agents without resource providers keep the master's view of their
+        // checkpointed resources, which is sent back to them below.
+        let checkpointed = if resource_provider_capable {
+            message.checkpointed_resources.clone()
+        } else {
+            agent.checkpointed_resources.clone()
+        };
+        let total = match apply_checkpointed(&message.slave.resources, &checkpointed) {
+            Ok(total) => total,
+            Err(error) => {
+                tracing::warn!(agent = %id, %pid, %error, "refusing reregistration");
+                ctx.send_protobuf(
+                    &pid,
+                    &ShutdownMessage {
+                        message: Some(error),
+                    },
+                );
+                return;
+            }
+        };
+        let old_pid = std::mem::replace(&mut agent.pid, pid.clone());
+        agent.info = message.slave;
+        agent.version = message.version.unwrap_or_default();
+        agent.capabilities = message.agent_capabilities;
+        agent.checkpointed_resources = checkpointed;
+        agent.total = total;
+        agent.resource_version = message.resource_version_uuid;
+        agent.reregistered_time = Some(SystemTime::now());
+        let was_connected = agent.connected;
+        agent.connected = true;
+        if let Some(timer) = agent.reregistration_timer.take() {
+            timer.cancel();
+        }
+        let observed = pid.clone();
+        agent
+            .observer
+            .dispatch(move |observer, _| observer.reconnect(observed));
+        if let Err(error) =
+            self.allocator
+                .update_agent(&agent.info, Some(&agent.total), Some(&agent.capabilities))
+        {
+            tracing::error!(agent = %id, %error, "the allocator refused the agent's update");
+        }
+        let resend_checkpointed =
+            (!resource_provider_capable).then(|| CheckpointResourcesMessage {
+                resources: agent.checkpointed_resources.clone(),
+            });
+        ctx.link(&pid);
+        self.agents.repoint(&id, &old_pid);
+
+        ctx.send_protobuf(
+            &pid,
+            &SlaveReregisteredMessage {
+                slave_id: SlaveId { value: id.clone() },
+                reconciliations: Vec::new(),
+                connection: Some(connection),
+            },
+        );
+        if !was_connected && !self.agents.deactivated.contains(&id) {
+            tracing::info!(agent = %id, "reactivating reregistered agent");
+            if let Some(agent) = self.agents.registered.get_mut(&id) {
+                agent.active = true;
+            }
+            if let Err(error) = self
+                .allocator
+                .activate_agent(&SlaveId { value: id.clone() })
+            {
+                tracing::error!(agent = %id, %error, "the allocator cannot activate the agent");
+            }
+        }
+        self.send_drain(ctx, &id);
+        if let Some(checkpointed) = resend_checkpointed {
+            ctx.send_protobuf(&pid, &checkpointed);
+        }
+        self.publish_counts();
+    }
+
+    /// A draining agent is told so whenever it (re)registers.
+    fn send_drain(&self, ctx: &Context<Self>, id: &str) {
+        let (Some(drain), Some(agent)) =
+            (self.agents.draining.get(id), self.agents.registered.get(id))
+        else {
+            return;
+        };
+        ctx.send_protobuf(
+            &agent.pid,
+            &DrainSlaveMessage {
+                config: drain.config,
+            },
+        );
+    }
+
+    // Updates and unregistration.
+
+    fn update_agent(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        _from: Upid,
+        mut message: UpdateSlaveMessage,
+    ) {
+        self.metrics.messages_update_slave.increment();
+        upgrade(&mut message.oversubscribed_resources);
+        let id = message.slave_id.value.clone();
+        let Some(agent) = self.agents.registered.get_mut(&id) else {
+            tracing::warn!(agent = %id, "ignoring update on removed agent");
+            return;
+        };
+        // Without the field, an agent older than 1.5 always sends its
+        // oversubscribed resources.
+        let oversubscribed = message
+            .update_oversubscribed_resources
+            .unwrap_or(true)
+            .then(|| Resources::from_protos(&message.oversubscribed_resources));
+        let oversubscribed = match oversubscribed.transpose() {
+            Ok(oversubscribed) => oversubscribed,
+            Err(error) => {
+                tracing::warn!(agent = %id, %error, "ignoring update with invalid oversubscribed resources");
+                return;
+            }
+        };
+        let providers = message
+            .resource_providers
+            .map(|providers| providers.providers)
+            .unwrap_or_default();
+        let mut provider_resources = Resources::new();
+        for provider in &providers {
+            match Resources::from_protos(&provider.total_resources) {
+                Ok(resources) => provider_resources = &provider_resources + &resources,
+                Err(error) => {
+                    tracing::warn!(agent = %id, %error, "ignoring update with invalid resource provider resources");
+                    return;
+                }
+            }
+        }
+        let own = agent.total.filter(|r| !r.has_resource_provider());
+        let total = &(&own.non_revocable() + &oversubscribed.unwrap_or_else(|| own.revocable()))
+            + &provider_resources;
+        let operations = message.operations.map(|o| o.operations).unwrap_or_default();
+        let updated = total != agent.total
+            || (message.resource_version_uuid.is_some()
+                && message.resource_version_uuid != agent.resource_version)
+            // The master tracks no operations yet: any reported one is news.
+            || !operations.is_empty()
+            || providers != agent.resource_providers;
+        if !updated {
+            tracing::info!(agent = %id, "ignoring update on agent as it reports no changes");
+            return;
+        }
+        agent.total = total;
+        if message.resource_version_uuid.is_some() {
+            agent.resource_version = message.resource_version_uuid;
+        }
+        agent.resource_providers = providers;
+        tracing::info!(agent = %id, resources = %agent.total, "received update of agent");
+        if let Err(error) = self
+            .allocator
+            .update_agent(&agent.info, Some(&agent.total), None)
+        {
+            tracing::error!(agent = %id, %error, "the allocator refused the agent's update");
+        }
+    }
+
+    fn unregister_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        message: UnregisterSlaveMessage,
+    ) {
+        self.metrics.messages_unregister_slave.increment();
+        let id = message.slave_id.value;
+        match self.agents.registered.get(&id) {
+            None => tracing::warn!(%from, "ignoring unregister agent message for unknown agent"),
+            Some(agent) if agent.pid != from => {
+                tracing::warn!(%from, agent = %agent.pid, "ignoring unregister agent message: not from the agent");
+            }
+            Some(_) => {
+                let reason = self.metrics.slave_removals_reason_unregistered.clone();
+                self.remove_agent(ctx, &id, "the agent unregistered", reason);
+            }
+        }
+    }
+
+    // Disconnection, unreachability, removal.
+
+    /// The connection to a linked agent broke.
+    fn disconnected(&mut self, ctx: &mut Context<Self>, pid: &Upid) {
+        let Some(id) = self.agents.by_pid(pid).map(|agent| agent.id().to_owned()) else {
+            return;
+        };
+        let timeout = self.flags.agent_reregister_timeout.to_std();
+        let agent = self.agents.registered.get_mut(&id).expect("found by pid");
+        if !agent.connected {
+            // The agent's pid survives restarts, so exits can repeat.
+            tracing::warn!(agent = %id, "ignoring duplicate exited() notification");
+            return;
+        }
+        tracing::info!(agent = %id, %pid, "agent disconnected");
+        agent.connected = false;
+        agent.observer.dispatch(|observer, _| observer.disconnect());
+        // An agent that answers pings but never reregisters (stuck in its
+        // recovery) is caught by this timer.
+        let timer_id = id.clone();
+        agent.reregistration_timer = Some(ctx.delay(timeout, move |master: &mut Self, ctx| {
+            master.agent_reregister_timeout(ctx, timer_id)
+        }));
+        self.deactivate(&id);
+        self.publish_counts();
+    }
+
+    fn deactivate(&mut self, id: &str) {
+        let Some(agent) = self.agents.registered.get_mut(id) else {
+            return;
+        };
+        tracing::info!(agent = id, "deactivating agent");
+        agent.active = false;
+        if let Err(error) = self.allocator.deactivate_agent(&SlaveId {
+            value: id.to_owned(),
+        }) {
+            tracing::error!(agent = id, %error, "the allocator cannot deactivate the agent");
+        }
+    }
+
+    fn agent_reregister_timeout(&mut self, ctx: &mut Context<Self>, id: String) {
+        if self
+            .agents
+            .registered
+            .get(&id)
+            .is_none_or(|agent| agent.connected)
+        {
+            return;
+        }
+        tracing::info!(agent = %id, "scheduling removal of agent that did not reregister after disconnecting");
+        self.metrics.slave_unreachable_scheduled.increment();
+        let limiter = Arc::clone(&self.limiter);
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let _permit = limiter.acquire().await;
+            master.dispatch(move |master: &mut Self, ctx| {
+                let Some(agent) = master.agents.registered.get(&id).filter(|a| !a.connected) else {
+                    master.metrics.slave_unreachable_canceled.increment();
+                    return;
+                };
+                master.metrics.slave_unreachable_completed.increment();
+                let info = agent.info.clone();
+                let message = format!(
+                    "agent did not reregister within {} after disconnecting",
+                    master.flags.agent_reregister_timeout
+                );
+                master.mark_unreachable(ctx, info, false, message);
+            });
+        });
+    }
+
+    /// Moves an agent to the unreachable list in the registry, then out of
+    /// the master's and the allocator's state. `during_failover`: the agent
+    /// was recovered from the registry and never came back. Returns whether
+    /// the transition started.
+    pub(crate) fn mark_unreachable(
+        &mut self,
+        ctx: &mut Context<Self>,
+        info: SlaveInfo,
+        during_failover: bool,
+        message: String,
+    ) -> bool {
+        let id = agent_id(&info).to_owned();
+        let skip = if during_failover && !self.agents.recovered.contains_key(&id) {
+            Some("it reregistered in the interim")
+        } else if !during_failover && !self.agents.registered.contains_key(&id) {
+            Some("it has already been removed or marked unreachable")
+        } else if self.agents.reregistering.contains(&id) {
+            Some("it is reregistering")
+        } else if self.agents.marking_unreachable.contains(&id) {
+            Some("another unreachable transition is already in progress")
+        } else if self.agents.removing.contains(&id) {
+            Some("it is being removed")
+        } else if self.agents.gone.contains_key(&id) {
+            Some("it has been marked as gone")
+        } else {
+            None
+        };
+        if let Some(reason) = skip {
+            tracing::info!(agent = %id, "skipping transition of agent to unreachable because {reason}");
+            return false;
+        }
+        tracing::info!(agent = %id, hostname = %info.hostname, "marking agent unreachable: {message}");
+        self.agents.marking_unreachable.insert(id);
+        let at = time_info(SystemTime::now());
+        self.apply(
+            ctx,
+            Operation::MarkAgentUnreachable {
+                info: info.clone(),
+                at,
+            },
+            move |master, ctx, outcome| {
+                master.marked_unreachable(ctx, info, at, during_failover, message, outcome)
+            },
+        );
+        true
+    }
+
+    fn marked_unreachable(
+        &mut self,
+        ctx: &mut Context<Self>,
+        info: SlaveInfo,
+        at: TimeInfo,
+        during_failover: bool,
+        message: String,
+        outcome: Result<Outcome, RegistrarError>,
+    ) {
+        let id = agent_id(&info).to_owned();
+        match outcome {
+            Err(error) => {
+                return self.fail(
+                    ctx,
+                    format!("Failed to mark agent {id} as unreachable in the registry: {error}"),
+                );
+            }
+            Ok(Outcome::Refused(reason)) => {
+                tracing::error!(agent = %id, %reason, "the registry refused to mark the agent unreachable");
+            }
+            Ok(_) => {}
+        }
+        self.agents.marking_unreachable.remove(&id);
+        tracing::info!(agent = %id, "marked agent unreachable: {message}");
+        self.metrics.slave_removals.increment();
+        self.metrics.slave_removals_reason_unhealthy.increment();
+        self.agents.unreachable.insert(id.clone(), at);
+        if during_failover {
+            self.agents.recovered.remove(&id);
+            self.metrics.recovery_slave_removals.increment();
+            self.hooks.master_agent_lost(&info);
+        } else {
+            self.forget_agent(&id);
+        }
+        self.publish_counts();
+    }
+
+    /// Mesos's `removeSlave`: an agent that unregistered, or was replaced by
+    /// a new registration at its address, leaves the registry altogether.
+    fn remove_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        id: &str,
+        message: &'static str,
+        reason: libprocess::Counter,
+    ) {
+        let Some(agent) = self.agents.registered.get(id) else {
+            return;
+        };
+        if self.agents.marking_unreachable.contains(id) || self.agents.removing.contains(id) {
+            tracing::warn!(
+                agent = id,
+                "ignoring removal of agent that is already being removed"
+            );
+            return;
+        }
+        tracing::info!(agent = id, "removing agent: {message}");
+        self.agents.removing.insert(id.to_owned());
+        let id = id.to_owned();
+        self.apply(
+            ctx,
+            Operation::RemoveAgent(agent.info.clone()),
+            move |master, ctx, outcome| {
+                master.agents.removing.remove(&id);
+                match outcome {
+                    Err(error) => {
+                        return master.fail(ctx, format!("Failed to remove agent {id} from the registrar: {error}"));
+                    }
+                    Ok(Outcome::Refused(refusal)) => {
+                        tracing::error!(agent = %id, %refusal, "the registry did not hold the removed agent");
+                    }
+                    Ok(_) => {}
+                }
+                tracing::info!(agent = %id, "removed agent: {message}");
+                master.metrics.slave_removals.increment();
+                reason.increment();
+                master.agents.draining.remove(&id);
+                master.agents.deactivated.remove(&id);
+                master.forget_agent(&id);
+                master.publish_counts();
+            },
+        );
+    }
+
+    /// Drops a registered agent from the master's and the allocator's
+    /// state, stops its health checks and tells the hooks.
+    fn forget_agent(&mut self, id: &str) {
+        if let Err(error) = self.allocator.remove_agent(&SlaveId {
+            value: id.to_owned(),
+        }) {
+            tracing::error!(agent = id, %error, "the allocator did not know the agent");
+        }
+        if let Some(agent) = self.agents.remove(id) {
+            if let Some(timer) = &agent.reregistration_timer {
+                timer.cancel();
+            }
+            agent.observer.terminate();
+            self.hooks.master_agent_lost(&agent.info);
+        }
+    }
+}
+
+fn gone_shutdown() -> ShutdownMessage {
+    ShutdownMessage {
+        message: Some("Agent has been marked gone".into()),
+    }
+}
+
+pub(crate) fn time_info(at: SystemTime) -> TimeInfo {
+    let nanos = at
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_nanos();
+    TimeInfo {
+        nanoseconds: i64::try_from(nanos).unwrap_or(i64::MAX),
+    }
+}
+
+/// The resources each framework uses on the agent, from the tasks and
+/// executors it reported.
+fn used_by_framework(agent: &Agent) -> HashMap<proto::mesos::FrameworkId, Resources> {
+    let mut used: HashMap<proto::mesos::FrameworkId, Resources> = HashMap::new();
+    let tasks = agent
+        .tasks
+        .iter()
+        .filter(|task| !is_terminal(task.state()))
+        .map(|task| (Some(&task.framework_id), &task.resources));
+    let executors = agent
+        .executors
+        .iter()
+        .map(|executor| (executor.framework_id.as_ref(), &executor.resources));
+    for (framework, resources) in tasks.chain(executors) {
+        let (Some(framework), Ok(resources)) = (framework, Resources::from_protos(resources))
+        else {
+            continue;
+        };
+        let entry = used.entry(framework.clone()).or_default();
+        *entry = &*entry + &resources;
+    }
+    used
+}
+
+fn is_terminal(state: proto::mesos::TaskState) -> bool {
+    use proto::mesos::TaskState::*;
+    matches!(
+        state,
+        TaskFinished
+            | TaskFailed
+            | TaskKilled
+            | TaskLost
+            | TaskError
+            | TaskDropped
+            | TaskGone
+            | TaskGoneByOperator
+    )
+}
+
+impl Process for MasterProcess {
+    fn initialize(&mut self, ctx: &mut Context<Self>) {
+        endpoints::install(ctx);
+        Self::install_agent_message(ctx, Self::register_agent);
+        Self::install_agent_message(ctx, Self::reregister_agent);
+        Self::install_agent_message(ctx, Self::unregister_agent);
+        Self::install_agent_message(ctx, Self::update_agent);
+        self.publish_counts();
+        self.detect(ctx);
+    }
+
+    fn exited(&mut self, ctx: &mut Context<Self>, pid: &Upid) {
+        self.disconnected(ctx, pid);
+    }
+
+    fn finalize(&mut self, _ctx: &mut Context<Self>) {
+        for agent in self.agents.registered.values() {
+            agent.observer.terminate();
+        }
+        if let Some(timer) = &self.recovered_agents_timer {
+            timer.cancel();
+        }
+        self.metrics.elected.set(0.0);
+    }
+}

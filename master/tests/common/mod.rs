@@ -1,0 +1,279 @@
+//! Test support: a master on loopback, fake agents that speak the agent's
+//! libprocess protocol as the golden Mesos 1.11 agent did, and readers for
+//! the master's endpoints.
+#![allow(dead_code)] // Each test file uses a different part.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use flags::MasterFlags;
+use libprocess::{Config, Context, Message, Pid, Process, Runtime, Upid};
+use proto::mesos::internal::{RegisterSlaveMessage, ReregisterSlaveMessage};
+use serde_json::Value as Json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+pub fn flags(args: &[&str]) -> MasterFlags {
+    let args = ["--ip=127.0.0.1", "--port=0", "--registry=in_memory"]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string());
+    MasterFlags::load_from(args, Vec::<(String, String)>::new())
+        .expect("valid flags")
+        .flags
+}
+
+/// A master with the in-memory registry, recovered and taking agents.
+pub async fn start(args: &[&str]) -> master::Master {
+    start_with(master::MasterBuilder::new(flags(args))).await
+}
+
+pub async fn start_with(builder: master::MasterBuilder) -> master::Master {
+    let master = builder.start().await.expect("master starts");
+    master.recovered().await.expect("master recovers");
+    master
+}
+
+pub fn master_upid(master: &master::Master) -> Upid {
+    master.info.pid().parse().expect("the master's pid parses")
+}
+
+/// One message of the golden capture of a real Mesos 1.11 cluster.
+pub fn golden_body(scenario: &str, seq: u64) -> Vec<u8> {
+    let file = testkit::golden_dir().join(scenario).join("messages.jsonl");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("golden file {} is needed: {e}", file.display()));
+    let record: Json = text
+        .lines()
+        .map(|line| serde_json::from_str::<Json>(line).unwrap())
+        .find(|record| record["seq"] == seq)
+        .unwrap_or_else(|| panic!("{scenario} has message {seq}"));
+    base64::engine::general_purpose::STANDARD
+        .decode(record["body_b64"].as_str().unwrap())
+        .unwrap()
+}
+
+/// The golden agent's id, and its master's id (the part before `-S0`).
+pub const GOLDEN_AGENT_ID: &str = "14ec03bf-11a7-46fa-be64-1d600fb3ad11-S0";
+pub const GOLDEN_MASTER_ID: &str = "14ec03bf-11a7-46fa-be64-1d600fb3ad11";
+
+/// Golden `s1-agent-registration` messages by their `seq`.
+pub mod s1 {
+    pub const REGISTER: u64 = 0;
+    pub const REGISTERED: u64 = 1;
+    pub const PING: u64 = 4;
+    pub const REREGISTER: u64 = 44;
+    pub const REREGISTERED: u64 = 49;
+}
+
+/// The golden agent's `RegisterSlaveMessage`, with its port set to `port`.
+pub fn golden_registration(port: u16) -> RegisterSlaveMessage {
+    let mut message: RegisterSlaveMessage =
+        proto::decode(&golden_body("s1-agent-registration", s1::REGISTER)).unwrap();
+    message.slave.port = Some(i32::from(port));
+    message
+}
+
+/// The golden agent's `ReregisterSlaveMessage`, as agent `id` on `port`.
+pub fn golden_reregistration(port: u16, id: &str) -> ReregisterSlaveMessage {
+    let mut message: ReregisterSlaveMessage =
+        proto::decode(&golden_body("s1-agent-registration", s1::REREGISTER)).unwrap();
+    message.slave.port = Some(i32::from(port));
+    message.slave.id.as_mut().unwrap().value = id.to_owned();
+    message
+}
+
+/// A golden master→agent body with the golden master's id replaced by
+/// `master_id` (same length): what our master must send byte for byte.
+pub fn golden_reply(seq: u64, master_id: &str) -> Vec<u8> {
+    let body = golden_body("s1-agent-registration", seq);
+    assert_eq!(master_id.len(), GOLDEN_MASTER_ID.len());
+    let mut out = body.clone();
+    let needle = GOLDEN_MASTER_ID.as_bytes();
+    let at = body
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the reply names the agent id");
+    out[at..at + needle.len()].copy_from_slice(master_id.as_bytes());
+    out
+}
+
+/// A message the fake agent received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: Upid,
+    pub name: String,
+    pub body: Bytes,
+}
+
+impl Received {
+    pub fn decode<M: prost::Message + prost::Name + Default>(&self) -> M {
+        assert_eq!(self.name, M::full_name(), "message type");
+        proto::decode(&self.body).unwrap()
+    }
+}
+
+struct AgentProcess {
+    inbox: mpsc::UnboundedSender<Received>,
+    answer_pings: Arc<AtomicBool>,
+}
+
+impl Process for AgentProcess {
+    fn unhandled(&mut self, ctx: &mut Context<Self>, message: Message) {
+        if &*message.name == "mesos.internal.PingSlaveMessage"
+            && self.answer_pings.load(Ordering::SeqCst)
+        {
+            ctx.send(
+                &message.from,
+                "mesos.internal.PongSlaveMessage",
+                Bytes::new(),
+            );
+        }
+        let _ = self.inbox.send(Received {
+            from: message.from,
+            name: message.name.to_string(),
+            body: message.body,
+        });
+    }
+}
+
+/// An agent process `slave(1)` on its own runtime, recording what it
+/// receives and answering pings while [`FakeAgent::answer_pings`] is set.
+pub struct FakeAgent {
+    pub runtime: Runtime,
+    pid: Pid<AgentProcess>,
+    inbox: mpsc::UnboundedReceiver<Received>,
+    pub answer_pings: Arc<AtomicBool>,
+    master: Upid,
+}
+
+impl FakeAgent {
+    pub async fn start(master: &master::Master) -> FakeAgent {
+        let runtime = Runtime::start(Config::loopback()).await.unwrap();
+        let (sender, inbox) = mpsc::unbounded_channel();
+        let answer_pings = Arc::new(AtomicBool::new(true));
+        let pid = runtime
+            .spawn(
+                "slave(1)",
+                AgentProcess {
+                    inbox: sender,
+                    answer_pings: Arc::clone(&answer_pings),
+                },
+            )
+            .unwrap();
+        FakeAgent {
+            runtime,
+            pid,
+            inbox,
+            answer_pings,
+            master: master_upid(master),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.runtime.address().port()
+    }
+
+    pub fn upid(&self) -> &Upid {
+        self.pid.upid()
+    }
+
+    /// Sends a protobuf message to the master as this agent.
+    pub fn send<M: prost::Message + prost::Name>(&self, message: &M) {
+        let master = self.master.clone();
+        let body = message.encode_to_vec();
+        self.pid.dispatch(move |_, ctx| {
+            ctx.send(&master, M::full_name(), body);
+        });
+    }
+
+    /// The next message received, skipping pings unless `name` is one.
+    pub async fn expect(&mut self, name: &str) -> Received {
+        loop {
+            let received = self.next().await;
+            if received.name == name {
+                return received;
+            }
+            assert_eq!(
+                received.name, "mesos.internal.PingSlaveMessage",
+                "expected {name}"
+            );
+        }
+    }
+
+    /// The next message received, whatever it is.
+    pub async fn next(&mut self) -> Received {
+        self.inbox.recv().await.expect("the agent process runs")
+    }
+
+    /// Registers as the golden agent; returns the id the master gave.
+    pub async fn register(&mut self) -> String {
+        self.send(&golden_registration(self.port()));
+        let registered: proto::mesos::internal::SlaveRegisteredMessage = self
+            .expect("mesos.internal.SlaveRegisteredMessage")
+            .await
+            .decode();
+        registered.slave_id.value
+    }
+
+    /// Kills the agent: its connections close, as with `kill -9`.
+    pub async fn kill(self) {
+        self.runtime.shutdown().await;
+    }
+}
+
+/// A plain HTTP/1.1 GET on a fresh connection: (status, body).
+pub async fn get(master: &master::Master, path: &str) -> (u16, Vec<u8>) {
+    let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
+pub async fn get_json(master: &master::Master, path: &str) -> Json {
+    let (status, body) = get(master, path).await;
+    assert_eq!(status, 200, "{path}");
+    serde_json::from_slice(&body).unwrap_or_else(|e| {
+        panic!(
+            "{path}: JSON body ({e}): {}",
+            String::from_utf8_lossy(&body)
+        )
+    })
+}
+
+/// The value of metric `name`, as `/metrics/snapshot` shows it.
+pub fn metric(master: &master::Master, name: &str) -> f64 {
+    *master
+        .runtime
+        .metrics()
+        .snapshot()
+        .get(name)
+        .unwrap_or_else(|| panic!("metric {name} is published"))
+}
+
+/// Waits until metric `name` reaches `value`. The limit, in real time so
+/// that it holds on a paused clock too, only keeps a broken master from
+/// hanging the suite; nothing depends on how long it takes.
+pub async fn wait_for_metric(master: &master::Master, name: &str, value: f64) {
+    let started = std::time::Instant::now();
+    while metric(master, name) != value {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{name} stayed at {} instead of reaching {value}",
+            metric(master, name)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
