@@ -3,9 +3,7 @@
 //!
 //! Senders encode messages straight into the peer's pending buffer; the
 //! peer's task writes whatever has accumulated in one `write_all`, so a burst
-//! of messages becomes a few large writes. A message's head (request line
-//! and headers) depends only on sender, receiver and name, so the last one
-//! is kept and copied while those repeat. Whatever the receiver answers
+//! of messages becomes a few large writes. Whatever the receiver answers
 //! (`202 Accepted`) is read and discarded: nothing ever waits for a reply,
 //! so peers that never answer (mesos-go) are fine. When the connection
 //! cannot be made, breaks, or the backlog exceeds its cap, the queued
@@ -29,18 +27,9 @@ use crate::server::configure_socket;
 struct Pending {
     bytes: BytesMut,
     open: bool,
-    last_head: Option<MessageHead>,
 }
 
-/// The encoded head of a message from `from` to process `to` named `name`.
-struct MessageHead {
-    from: Upid,
-    to: Arc<str>,
-    name: Box<str>,
-    bytes: Vec<u8>,
-}
-
-struct Peer {
+pub(crate) struct Peer {
     address: SocketAddrV4,
     pending: Mutex<Pending>,
     wakeup: Notify,
@@ -57,7 +46,6 @@ impl Peer {
         let mut pending = lock(&self.pending);
         pending.open = false;
         pending.bytes = BytesMut::new();
-        pending.last_head = None;
         drop(pending);
         self.wakeup.notify_one();
     }
@@ -77,33 +65,32 @@ pub(crate) struct PeerLimits {
 }
 
 impl Peers {
-    /// Queues a message for `to`'s runtime, connecting if needed.
-    pub(crate) fn send(
+    /// Queues a message on `peer`, the connection to its receiver's
+    /// runtime; false if that connection has been lost since it was looked
+    /// up. `head` is the message's [`message_head`].
+    pub(crate) fn send_on(
         &self,
         runtime: &Arc<Inner>,
-        from: &Upid,
-        to: &Upid,
-        name: &str,
+        peer: &Arc<Peer>,
+        head: &[u8],
         body: &[u8],
-    ) {
+    ) -> bool {
         let limits = runtime.peer_limits();
-        let peer = self.peer(runtime, to.address());
         let mut pending = lock(&peer.pending);
         if !pending.open {
-            // Lost between lookup and lock; the message goes the way of the
-            // others queued on that connection.
-            return;
+            return false;
         }
         let was_empty = pending.bytes.is_empty();
-        pending.encode(from, to, name, body);
+        pending.encode(head, body);
         let overflow = pending.bytes.len() > limits.max_backlog_bytes;
         drop(pending);
         if overflow {
-            tracing::warn!(peer = %to.address(), "outbound backlog over its cap; dropping the connection");
-            self.lose(runtime, &peer);
+            tracing::warn!(peer = %peer.address, "outbound backlog over its cap; dropping the connection");
+            self.lose(runtime, peer);
         } else if was_empty {
             peer.wakeup.notify_one();
         }
+        true
     }
 
     /// Makes sure a connection to `address` exists (for `link`).
@@ -119,7 +106,8 @@ impl Peers {
         }
     }
 
-    fn peer(&self, runtime: &Arc<Inner>, address: SocketAddrV4) -> Arc<Peer> {
+    /// The connection to `address`, opened if there is none.
+    pub(crate) fn peer(&self, runtime: &Arc<Inner>, address: SocketAddrV4) -> Arc<Peer> {
         let mut table = lock(&self.table);
         if let Some(peer) = table.get(&address) {
             return peer.clone();
@@ -129,7 +117,6 @@ impl Peers {
             pending: Mutex::new(Pending {
                 bytes: BytesMut::new(),
                 open: true,
-                last_head: None,
             }),
             wakeup: Notify::new(),
         });
@@ -163,21 +150,9 @@ impl Peers {
 }
 
 impl Pending {
-    /// Appends a message as libprocess puts it on the wire.
-    fn encode(&mut self, from: &Upid, to: &Upid, name: &str, body: &[u8]) {
-        let reusable = self
-            .last_head
-            .as_ref()
-            .is_some_and(|head| head.from == *from && *head.to == *to.id() && *head.name == *name);
-        if !reusable {
-            self.last_head = Some(MessageHead {
-                from: from.clone(),
-                to: to.id_arc().clone(),
-                name: name.into(),
-                bytes: message_head(from, to, name),
-            });
-        }
-        let head = &self.last_head.as_ref().expect("just ensured").bytes;
+    /// Appends a message as libprocess puts it on the wire: its `head`
+    /// (from [`message_head`]), then its framing and body.
+    fn encode(&mut self, head: &[u8], body: &[u8]) {
         let out = &mut self.bytes;
         out.reserve(head.len() + 48 + body.len());
         out.put_slice(head);
@@ -193,8 +168,10 @@ impl Pending {
     }
 }
 
-/// A message's request line and headers, up to the framing header.
-fn message_head(from: &Upid, to: &Upid, name: &str) -> Vec<u8> {
+/// A message's request line and headers, up to the framing header. It
+/// depends on sender, receiver and name only, so a sender keeps it for the
+/// next message with the same name.
+pub(crate) fn message_head(from: &Upid, to: &Upid, name: &str) -> Vec<u8> {
     // An empty id would make a `//` path; libprocess leaves the segment out.
     let to = if to.id().is_empty() {
         String::new()

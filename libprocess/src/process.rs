@@ -42,6 +42,7 @@ use tokio::task::JoinHandle;
 use crate::auth::Authentication;
 use crate::http::{Reply, ReplyInner, Request, Response};
 use crate::json::write_json_string;
+use crate::runtime::Recipient;
 use crate::{Error, Runtime, Upid};
 
 /// A message as a handler receives it.
@@ -93,6 +94,8 @@ struct Route<S> {
 pub struct Context<S> {
     cell: Arc<Cell<S>>,
     runtime: Runtime,
+    /// Where this process's last message went.
+    last_recipient: RefCell<Option<Recipient>>,
     installs: Vec<Install<S>>,
     terminating: bool,
 }
@@ -128,7 +131,13 @@ impl<S: Process> Context<S> {
     /// `Arc<str>` kept by the caller saves an allocation per local message.
     pub fn send(&self, to: &Upid, name: impl Into<Arc<str>>, body: impl Into<Bytes>) {
         self.cell.stats.sent.fetch_add(1, Ordering::Relaxed);
-        self.runtime.send(&self.cell.upid, to, name, body.into());
+        self.runtime.send_via(
+            &mut self.last_recipient.borrow_mut(),
+            &self.cell.upid,
+            to,
+            name.into(),
+            body.into(),
+        );
     }
 
     /// Sends a protobuf message under its full type name, like Mesos's
@@ -528,6 +537,7 @@ pub(crate) fn start<S: Process>(runtime: Runtime, upid: Upid, state: S) -> Pid<S
     let ctx = Context {
         cell: cell.clone(),
         runtime,
+        last_recipient: RefCell::new(None),
         installs: Vec::new(),
         terminating: false,
     };

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::auth::{Authentication, Authenticator, AuthorizationCallback, Principal};
 use crate::http::{Request, Response};
 use crate::metrics::Metrics;
-use crate::peer::{PeerLimits, Peers};
+use crate::peer::{Peer, PeerLimits, Peers, message_head};
 use crate::process::{self, Delivery, Mailbox, Message, Pid, Process};
 use crate::{Error, Upid};
 
@@ -175,6 +175,23 @@ impl fmt::Debug for Runtime {
     }
 }
 
+/// Where a sender's last message went: to a mailbox here, or onto the
+/// connection to another runtime.
+pub(crate) struct Recipient {
+    to: Upid,
+    destination: Destination,
+}
+
+enum Destination {
+    Local(Arc<dyn Mailbox>),
+    Remote {
+        peer: Arc<Peer>,
+        /// The encoded head of the last message, reused while the name
+        /// repeats.
+        head: Option<(Arc<str>, Vec<u8>)>,
+    },
+}
+
 /// Links to processes of other runtimes, by their runtime's address.
 type RemoteLinks = HashMap<SocketAddrV4, HashMap<Upid, HashSet<Upid>>>;
 
@@ -292,20 +309,87 @@ impl Runtime {
     /// when `to` lives in this runtime, otherwise over the connection to its
     /// runtime. Never waits; messages to an unknown process are dropped.
     pub fn send(&self, from: &Upid, to: &Upid, name: impl Into<Arc<str>>, body: Bytes) {
-        if to.address() == self.inner.address {
-            let message = Message {
-                from: from.clone(),
-                name: name.into(),
-                body,
-            };
-            if let Err(Delivery::Message(message)) =
-                self.deliver(to.id(), Delivery::Message(message))
-            {
-                tracing::debug!(name = %message.name, %to, "dropping message to a process that is not running");
+        self.send_via(&mut None, from, to, name.into(), body);
+    }
+
+    /// Like [`send`](Self::send), trying `recipient` first: where this
+    /// sender's last message went, if it went to `to` too. A run of messages
+    /// to one receiver then skips the process and connection tables.
+    pub(crate) fn send_via(
+        &self,
+        recipient: &mut Option<Recipient>,
+        from: &Upid,
+        to: &Upid,
+        name: Arc<str>,
+        body: Bytes,
+    ) {
+        let (name, body) = match recipient.as_mut().filter(|last| last.to == *to) {
+            Some(last) => match self.send_to(last, from, name, body) {
+                Ok(()) => return,
+                // The receiver or the connection has gone since; look again.
+                Err(unsent) => unsent,
+            },
+            None => (name, body),
+        };
+        let destination = if to.address() == self.inner.address {
+            match self.lookup(to.id()) {
+                Some(mailbox) => Destination::Local(mailbox),
+                None => {
+                    tracing::debug!(%name, %to, "dropping message to a process that is not running");
+                    *recipient = None;
+                    return;
+                }
             }
         } else {
-            let name = name.into();
-            self.inner.peers.send(&self.inner, from, to, &name, &body);
+            Destination::Remote {
+                peer: self.inner.peers.peer(&self.inner, to.address()),
+                head: None,
+            }
+        };
+        let fresh = recipient.insert(Recipient {
+            to: to.clone(),
+            destination,
+        });
+        if let Err((name, _)) = self.send_to(fresh, from, name, body) {
+            tracing::debug!(%name, %to, "dropping message to a process that has just gone");
+        }
+    }
+
+    /// Sends to `recipient`; gives name and body back if it is gone.
+    fn send_to(
+        &self,
+        recipient: &mut Recipient,
+        from: &Upid,
+        name: Arc<str>,
+        body: Bytes,
+    ) -> Result<(), (Arc<str>, Bytes)> {
+        match &mut recipient.destination {
+            Destination::Local(mailbox) => {
+                let message = Message {
+                    from: from.clone(),
+                    name,
+                    body,
+                };
+                match mailbox.deliver(Delivery::Message(message)) {
+                    Ok(()) => Ok(()),
+                    Err(Delivery::Message(message)) => Err((message.name, message.body)),
+                    Err(_) => unreachable!("delivered a message"),
+                }
+            }
+            Destination::Remote { peer, head } => {
+                let head = match head {
+                    Some((last_name, head)) if *last_name == name => head,
+                    _ => {
+                        let encoded = message_head(from, &recipient.to, &name);
+                        &head.insert((name.clone(), encoded)).1
+                    }
+                };
+                if self.inner.peers.send_on(&self.inner, peer, head, &body) {
+                    Ok(())
+                } else {
+                    Err((name, body))
+                }
+            }
         }
     }
 

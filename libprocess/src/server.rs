@@ -39,7 +39,9 @@ use tokio::sync::{Notify, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::http::{Request, Response, ResponseBody, percent_decode};
-use crate::http1::{self, BodyFraming, BodyReader, DateCache, Head, HeaderSlots, Refusal};
+use crate::http1::{
+    self, BodyFraming, BodyLength, BodyReader, DateCache, Head, HeaderSlots, Refusal,
+};
 use crate::process::{Delivery, HttpEvent, Mailbox, Message, wait_for};
 use crate::{Runtime, Upid};
 
@@ -381,31 +383,116 @@ struct HttpHead {
     answering: Answering,
 }
 
-/// The last value computed from some header text, reused while the text
-/// repeats — as it does for every message a peer sends from one process.
+/// Values computed from header text, kept for the few texts that recur: a
+/// peer's messages come from a handful of processes, to a handful of
+/// processes, under a handful of names.
 struct Recent<T> {
-    text: Vec<u8>,
-    value: Option<T>,
+    entries: Vec<(Vec<u8>, T)>,
+    /// The entry to replace when all are taken.
+    oldest: usize,
 }
+
+/// How many texts a [`Recent`] keeps.
+const RECENT_TEXTS: usize = 16;
+
+/// Longest text or head a connection remembers; a libprocess message head
+/// is a few hundred bytes, and a hostile client must not pin much memory.
+const MAX_REMEMBERED_BYTES: usize = 1024;
 
 impl<T: Clone> Recent<T> {
     fn new() -> Self {
         Recent {
-            text: Vec::new(),
-            value: None,
+            entries: Vec::new(),
+            oldest: 0,
         }
     }
 
     fn get(&mut self, text: &[u8], compute: impl FnOnce(&[u8]) -> T) -> T {
-        match &self.value {
-            Some(value) if self.text == text => value.clone(),
-            _ => {
-                let value = compute(text);
-                self.text.clear();
-                self.text.extend_from_slice(text);
-                self.value = Some(value.clone());
-                value
-            }
+        if let Some((_, value)) = self.entries.iter().find(|(known, _)| known == text) {
+            return value.clone();
+        }
+        let value = compute(text);
+        if text.len() > MAX_REMEMBERED_BYTES {
+            return value;
+        }
+        let entry = (text.to_vec(), value.clone());
+        if self.entries.len() < RECENT_TEXTS {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.oldest] = entry;
+            self.oldest = (self.oldest + 1) % RECENT_TEXTS;
+        }
+        value
+    }
+}
+
+/// Message heads seen on this connection, with what each was taken for.
+/// A libprocess peer sends the same head, byte for byte, for every message
+/// with the same sender, receiver and name, so a repeat is recognised by
+/// comparison and not parsed again.
+#[derive(Default)]
+struct KnownHeads {
+    heads: Vec<KnownHead>,
+    /// The head to replace when all places are taken.
+    oldest: usize,
+}
+
+/// How many heads a connection remembers.
+const KNOWN_HEADS: usize = 8;
+
+struct KnownHead {
+    bytes: Vec<u8>,
+    body: BodyLength,
+    to: Arc<str>,
+    from: Upid,
+    name: Arc<str>,
+    keep_alive: bool,
+}
+
+impl KnownHeads {
+    /// The known head `buf` starts with.
+    fn find(&self, buf: &[u8]) -> Option<&KnownHead> {
+        self.heads.iter().find(|head| buf.starts_with(&head.bytes))
+    }
+
+    /// Remembers `bytes` as the head of `request`, if it is a message.
+    fn remember(&mut self, bytes: &[u8], body: BodyLength, request: &Pending) {
+        let Pending::Message {
+            to,
+            from,
+            name,
+            keep_alive,
+        } = request
+        else {
+            return;
+        };
+        if bytes.len() > MAX_REMEMBERED_BYTES {
+            return;
+        }
+        let head = KnownHead {
+            bytes: bytes.to_vec(),
+            body,
+            to: to.clone(),
+            from: from.clone(),
+            name: name.clone(),
+            keep_alive: *keep_alive,
+        };
+        if self.heads.len() < KNOWN_HEADS {
+            self.heads.push(head);
+        } else {
+            self.heads[self.oldest] = head;
+            self.oldest = (self.oldest + 1) % KNOWN_HEADS;
+        }
+    }
+}
+
+impl KnownHead {
+    fn message(&self) -> Pending {
+        Pending::Message {
+            to: self.to.clone(),
+            from: self.from.clone(),
+            name: self.name.clone(),
+            keep_alive: self.keep_alive,
         }
     }
 }
@@ -421,6 +508,7 @@ struct Inbound<'r> {
     date: DateCache,
     /// `202 Accepted` as of `date`.
     accepted: BytesMut,
+    known_heads: KnownHeads,
     senders: Recent<Upid>,
     receivers: Recent<Option<Arc<str>>>,
     names: Recent<Arc<str>>,
@@ -439,6 +527,7 @@ impl<'r> Inbound<'r> {
             deadline: None,
             date: DateCache::new(),
             accepted: BytesMut::new(),
+            known_heads: KnownHeads::default(),
             senders: Recent::new(),
             receivers: Recent::new(),
             names: Recent::new(),
@@ -508,17 +597,26 @@ impl<'r> Inbound<'r> {
                     if buf.is_empty() {
                         return;
                     }
-                    let mut slots = HeaderSlots::new();
-                    let head = match http1::parse_head(buf, &mut slots) {
-                        Ok(Some(head)) => head,
-                        Ok(None) => return,
-                        Err(refusal) => return self.refuse(refusal, outbox),
-                    };
-                    let (size, length) = (head.size, head.body);
-                    let expects_continue = head.expects_continue;
-                    let request = match self.classify(&head) {
-                        Ok(request) => request,
-                        Err(refusal) => return self.refuse(refusal, outbox),
+                    let (size, length, expects_continue, request) = match self.known_heads.find(buf)
+                    {
+                        Some(known) => (known.bytes.len(), known.body, false, known.message()),
+                        None => {
+                            let mut slots = HeaderSlots::new();
+                            let head = match http1::parse_head(buf, &mut slots) {
+                                Ok(Some(head)) => head,
+                                Ok(None) => return,
+                                Err(refusal) => return self.refuse(refusal, outbox),
+                            };
+                            let request = match self.classify(&head) {
+                                Ok(request) => request,
+                                Err(refusal) => return self.refuse(refusal, outbox),
+                            };
+                            if !head.expects_continue {
+                                self.known_heads
+                                    .remember(&buf[..head.size], head.body, &request);
+                            }
+                            (head.size, head.body, head.expects_continue, request)
+                        }
                     };
                     buf.advance(size);
                     let body = match BodyReader::new(length, self.runtime.config().max_body_bytes) {

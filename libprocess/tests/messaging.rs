@@ -297,6 +297,76 @@ async fn linking_to_a_remote_process_reports_its_runtime_going_away() {
     left.shutdown().await;
 }
 
+/// Sends `n` to the UPID it is dispatched, the same way each time, so the
+/// runtime's memory of where its last message went is put to the test.
+struct Sender;
+
+impl Process for Sender {}
+
+fn send_n(sender: &libprocess::Pid<Sender>, to: &Upid, body: &'static [u8]) {
+    let to = to.clone();
+    sender
+        .dispatch(move |_, ctx: &mut Context<Sender>| ctx.send(&to, "n", Bytes::from_static(body)));
+}
+
+#[tokio::test]
+async fn a_process_that_ends_and_is_spawned_again_gets_later_messages() {
+    let runtime = common::start().await;
+    let sender = runtime.spawn("sender", Sender).unwrap();
+    let (recorder, mut first_events) = Recorder::new(vec!["n"]);
+    let first = runtime.spawn("receiver", recorder).unwrap();
+    send_n(&sender, first.upid(), b"1");
+    assert!(
+        matches!(next(&mut first_events).await, Recorded::Message { body, .. } if body == b"1")
+    );
+    first.terminate();
+    first.wait().await;
+
+    let (recorder, mut second_events) = Recorder::new(vec!["n"]);
+    let second = runtime.spawn("receiver", recorder).unwrap();
+    send_n(&sender, second.upid(), b"2");
+    assert!(
+        matches!(next(&mut second_events).await, Recorded::Message { body, .. } if body == b"2")
+    );
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restarted_peer_runtime_is_reached_on_a_new_connection() {
+    let left = common::start().await;
+    let right = common::start().await;
+    let sender = left.spawn("sender", Sender).unwrap();
+    let (recorder, mut events) = Recorder::new(vec!["n"]);
+    let receiver = right.spawn("receiver", recorder).unwrap();
+    let target = receiver.upid().clone();
+    send_n(&sender, &target, b"before");
+    assert!(matches!(next(&mut events).await, Recorded::Message { body, .. } if body == b"before"));
+
+    // The left runtime learns of the restart as a link sees it: the
+    // connection breaks.
+    let (watcher, mut watched) = Recorder::new(vec![]);
+    let watcher = left.spawn("watcher", watcher).unwrap();
+    let linked = target.clone();
+    watcher.dispatch(move |_, ctx: &mut Context<Recorder>| ctx.link(&linked));
+    right.shutdown().await;
+    assert_eq!(
+        next(&mut watched).await,
+        Recorded::Exited(target.to_string())
+    );
+
+    let right = common::start_with(libprocess::Config {
+        port: target.address().port(),
+        ..libprocess::Config::loopback()
+    })
+    .await;
+    let (recorder, mut events) = Recorder::new(vec!["n"]);
+    right.spawn("receiver", recorder).unwrap();
+    send_n(&sender, &target, b"after");
+    assert!(matches!(next(&mut events).await, Recorded::Message { body, .. } if body == b"after"));
+    left.shutdown().await;
+    right.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_peer_yields_exited_and_the_runtime_keeps_working() {
     let runtime = common::start().await;
