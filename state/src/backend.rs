@@ -1,6 +1,8 @@
 //! Choosing a backend from the master's flags.
 
-use crate::{EmbeddedStorage, InMemoryStorage, StateError, Storage};
+use crate::{
+    EmbeddedStorage, InMemoryStorage, StateError, Storage, ZooKeeperConfig, ZooKeeperStorage,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +17,10 @@ pub enum Backend {
     InMemory,
     /// `--registry=replicated_log`: an [`EmbeddedStorage`] in `dir`.
     Embedded { dir: PathBuf },
+    /// A [`ZooKeeperStorage`] in the ensemble of `--zk`, shared by the
+    /// masters of an HA cluster. The master builds the config from `--zk`
+    /// and `--zk_session_timeout`.
+    ZooKeeper(ZooKeeperConfig),
 }
 
 impl Backend {
@@ -36,6 +42,7 @@ impl Backend {
         Ok(match self {
             Backend::InMemory => Arc::new(InMemoryStorage::new()),
             Backend::Embedded { dir } => Arc::new(EmbeddedStorage::open(dir).await?),
+            Backend::ZooKeeper(config) => Arc::new(ZooKeeperStorage::open(config).await?),
         })
     }
 }

@@ -35,6 +35,24 @@ pub enum StateError {
     /// The worker thread running a blocking store operation died.
     #[error("state store worker failed: {0}")]
     Worker(#[from] tokio::task::JoinError),
+    /// The ZooKeeper ensemble could not be reached, or the storage's root
+    /// znodes could not be created there.
+    #[error("cannot open the ZooKeeper state store at {servers}: {source}")]
+    ZooKeeperConnect {
+        servers: String,
+        #[source]
+        source: zookeeper_client::Error,
+    },
+    /// A ZooKeeper request failed (the session expired, the connection was
+    /// lost, permission was denied...).
+    #[error("ZooKeeper state store failure: {0}")]
+    ZooKeeper(#[from] zookeeper_client::Error),
+    /// A ZooKeeper operation got no answer within the session timeout.
+    #[error("ZooKeeper state store gave no answer within {0:?}")]
+    ZooKeeperTimeout(std::time::Duration),
+    /// A value could not be compressed for ZooKeeper.
+    #[error("cannot compress a state value: {0}")]
+    Compress(#[source] std::io::Error),
     /// `--registry` names no backend this master has.
     #[error("unknown --registry '{0}': expected 'in_memory' or 'replicated_log'")]
     UnknownBackend(String),

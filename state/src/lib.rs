@@ -60,6 +60,13 @@
 //!   decode, is an error when the store is opened: the master refuses to start
 //!   rather than silently begin with an empty registry.
 //!
+//! - [`ZooKeeperStorage`]: entries in a ZooKeeper ensemble, for masters in
+//!   an HA cluster that must all see the registry the last leader wrote.
+//!   ZooKeeper limits a request to about 1 MB, so values are compressed and
+//!   large ones written as immutable chunks before one version-checked write
+//!   of a small head znode commits them (see the type's module for the
+//!   layout).
+//!
 //! [`Backend`] turns the master's `--registry` and `--work_dir` flags into one
 //! of these, so the master (or a test through `MasterBuilder`) picks a backend
 //! by flag or hands in any `Arc<dyn Storage>` of its own.
@@ -72,6 +79,7 @@ mod error;
 mod in_memory;
 mod state;
 mod storage;
+mod zookeeper;
 
 pub use backend::Backend;
 pub use embedded::EmbeddedStorage;
@@ -79,3 +87,4 @@ pub use error::StateError;
 pub use in_memory::InMemoryStorage;
 pub use state::{State, Variable};
 pub use storage::{Entry, Storage};
+pub use zookeeper::{ZooKeeperConfig, ZooKeeperStorage};
