@@ -8,14 +8,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
 use libprocess::{Context, Process, Upid};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
-
-const MESOS_GO: &str = "/usr/share/gocode/src/github.com/mesos/mesos-go";
 
 /// mesos-go's `mesos.internal.PingSlaveMessage`, written by hand so that
 /// this crate needs no Mesos protos.
@@ -94,45 +92,12 @@ impl Process for RustPeer {
     }
 }
 
-/// Builds the Go program in GOPATH mode into a fresh temporary GOPATH.
-fn build_go_program(scratch: &Path) -> PathBuf {
-    let go_available = std::process::Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    assert!(
-        go_available && Path::new(MESOS_GO).join("api/v0/messenger").is_dir(),
-        "the Go interop test needs `go` and mesos-go at {MESOS_GO}: run `cargo xtask setup` \
-         (it installs golang-go and golang-github-mesos-mesos-go-dev)"
-    );
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/src/interop/main.go");
-    let package = scratch.join("src/interop");
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::copy(&source, package.join("main.go")).unwrap();
-    let binary = scratch.join("interop");
-    let output = std::process::Command::new("go")
-        .args(["build", "-o"])
-        .arg(&binary)
-        .arg("interop")
-        .env("GO111MODULE", "off")
-        .env("GOPATH", format!("{}:/usr/share/gocode", scratch.display()))
-        .env("GOCACHE", scratch.join("cache"))
-        .env("GOFLAGS", "")
-        .output()
-        .expect("go build runs");
-    assert!(
-        output.status.success(),
-        "go build failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    binary
-}
-
 #[tokio::test]
 async fn mesos_go_messenger_exchanges_messages_both_ways() {
     let scratch =
         std::env::temp_dir().join(format!("libprocess-go-interop-{}", std::process::id()));
-    let binary = build_go_program(&scratch);
+    let main_go = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/src/interop/main.go");
+    let binary = testkit::build_go_program(&main_go, &scratch);
 
     let runtime = common::start().await;
     let (seen, mut events) = mpsc::unbounded_channel();

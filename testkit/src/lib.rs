@@ -5,13 +5,21 @@
 //! - [`free_port`]: a loopback port nobody listens on;
 //! - [`ZooKeeper`]: a private ZooKeeper 3.8 server (Debian's `zookeeper`
 //!   package, installed by `cargo xtask setup`) on 127.0.0.1, stopped when
-//!   dropped.
+//!   dropped;
+//! - [`build_go_program`]: one of our Go programs, built in GOPATH mode
+//!   against Debian's Go libraries (mesos-go 0.0.6);
+//! - [`python_venv`]: a Python with PyPI packages (kazoo, pymesos), in a
+//!   virtual environment kept under the cargo target directory.
 //!
 //! Servers here listen on loopback only, and a missing dependency is a test
 //! failure that says how to install it, never a skipped test.
 
+mod go;
+mod python;
 mod zookeeper;
 
+pub use go::{MESOS_GO, build_go_program};
+pub use python::python_venv;
 pub use zookeeper::ZooKeeper;
 
 use std::net::{Ipv4Addr, TcpListener};

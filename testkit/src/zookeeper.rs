@@ -96,6 +96,12 @@ impl ZooKeeper {
         let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) else {
             return false;
         };
+        // While nothing listens on the port, a loopback connect can land on
+        // itself (same ephemeral port at both ends) and then wait forever.
+        if stream.local_addr().ok() == stream.peer_addr().ok() {
+            return false;
+        }
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
         let mut answer = String::new();
         stream.write_all(b"ruok").is_ok()
             && stream.read_to_string(&mut answer).is_ok()
