@@ -141,6 +141,7 @@ async fn three_contenders_the_lowest_leads_and_a_cut_leader_hands_over_within_th
     patiently("a loses its candidacy", lost_a).await.unwrap();
     assert_eq!(leader_after(&detector, Some(&a)).await, Some(b.clone()));
     let failover = cut.elapsed();
+    eprintln!("failover after the cut: {failover:?} (session timeout {SESSION_TIMEOUT:?})");
     assert!(
         failover < SESSION_TIMEOUT * 2,
         "failover took {failover:?} with a {SESSION_TIMEOUT:?} session timeout"
