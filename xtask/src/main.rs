@@ -16,6 +16,8 @@ use std::process::Command;
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     // Leader election and the HA registry: tests start private servers.
     ("zookeeper", "/usr/share/java/zookeeper.jar"),
+    // Tests make their own Python venvs for real clients (kazoo, pymesos).
+    ("python3-venv", "/usr/share/doc/python3-venv"),
     // libprocess interop: a Go program on mesos-go 0.0.6's messenger.
     ("golang-go", "/usr/bin/go"),
     (
