@@ -18,6 +18,7 @@ use crate::http::{Request, Response};
 use crate::metrics::Metrics;
 use crate::peer::{Peer, PeerLimits, Peers, message_head};
 use crate::process::{self, Delivery, Mailbox, Message, Pid, Process};
+use crate::system::RateLimit;
 use crate::{Error, Upid};
 
 /// How a runtime listens, advertises itself and bounds its resources.
@@ -58,6 +59,11 @@ pub struct Config {
     /// Largest backlog of unsent bytes to one peer before the connection is
     /// considered dead.
     pub max_peer_backlog_bytes: usize,
+    /// `LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT` (`<requests>/<duration>`,
+    /// e.g. `2/1secs`; empty for none): how often `/metrics/snapshot`
+    /// answers. Requests beyond the rate wait their turn. libprocess's
+    /// default is 2 a second.
+    pub metrics_snapshot_rate_limit: Option<RateLimit>,
     /// The authentication realm of the runtime's read-only endpoints
     /// (`/metrics/snapshot`); none means they are never authenticated.
     pub readonly_realm: Option<String>,
@@ -82,6 +88,10 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             max_peer_backlog_bytes: 64 * 1024 * 1024,
+            metrics_snapshot_rate_limit: Some(RateLimit {
+                requests: 2,
+                per: Duration::from_secs(1),
+            }),
             readonly_realm: None,
             readwrite_realm: None,
         }
@@ -138,6 +148,23 @@ impl Config {
             worker_threads,
             require_peer_address_ip_match: flag("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH"),
             enable_profiler: flag("LIBPROCESS_ENABLE_PROFILER"),
+            metrics_snapshot_rate_limit: match lookup(
+                "LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT",
+            ) {
+                None => defaults.metrics_snapshot_rate_limit,
+                Some(value) if value.trim().is_empty() => None,
+                Some(value) => {
+                    Some(
+                        value
+                            .trim()
+                            .parse()
+                            .map_err(|()| Error::InvalidEnvironment {
+                                name: "LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT",
+                                value,
+                            })?,
+                    )
+                }
+            },
             ..defaults
         })
     }

@@ -3,7 +3,7 @@
 //!
 //! | process | endpoints | realm |
 //! |---|---|---|
-//! | `metrics` | `/metrics/snapshot[?timeout=D][&jsonp=F]` | read-only |
+//! | `metrics` | `/metrics/snapshot[?timeout=D][&jsonp=F]`, at most [`Config::metrics_snapshot_rate_limit`] | read-only |
 //! | `logging` | `/logging/toggle[?level=N&duration=D]` | read-write |
 //! | `profiler` | `/profiler/start`, `/profiler/stop` (needs `LIBPROCESS_ENABLE_PROFILER=1`) | read-write |
 //! | `system` | `/system/stats.json[?jsonp=F]`; gauges `system/cpus_total`, `system/load_1min`, `system/load_5min`, `system/load_15min`, `system/mem_total_bytes`, `system/mem_free_bytes` | none |
@@ -13,11 +13,14 @@
 //! see [`crate::auth`].
 //!
 //! [`Config::readonly_realm`]: crate::Config::readonly_realm
+//! [`Config::metrics_snapshot_rate_limit`]: crate::Config::metrics_snapshot_rate_limit
 //! [`Config::readwrite_realm`]: crate::Config::readwrite_realm
 //!
 //! [`Runtime::start`]: crate::Runtime::start
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use http::StatusCode;
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
@@ -28,7 +31,12 @@ use crate::{Error, Runtime};
 
 pub(crate) fn spawn_all(runtime: &Runtime) -> Result<(), Error> {
     let config = runtime.config();
-    runtime.spawn("metrics", MetricsProcess)?;
+    runtime.spawn(
+        "metrics",
+        MetricsProcess {
+            spacing: config.metrics_snapshot_rate_limit.map(Spacing::new),
+        },
+    )?;
     runtime.spawn(
         "logging",
         LoggingProcess {
@@ -90,7 +98,75 @@ fn json_reply(request: &Request, json: String) -> Response {
     }
 }
 
-struct MetricsProcess;
+/// A rate: so many `requests` per `per`, written `<requests>/<duration>`
+/// (`2/1secs`) as libprocess reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per period (at least one).
+    pub requests: u32,
+    /// The period.
+    pub per: Duration,
+}
+
+impl std::str::FromStr for RateLimit {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (requests, per) = text.split_once('/').ok_or(())?;
+        let requests: u32 = requests.trim().parse().map_err(|_| ())?;
+        let per = parse_duration(per.trim()).ok_or(())?;
+        if requests == 0 || per.is_zero() {
+            return Err(());
+        }
+        Ok(RateLimit { requests, per })
+    }
+}
+
+/// Spaces permits evenly at a [`RateLimit`], as libprocess's `RateLimiter`
+/// does: the first comes at once, each next one a `per / requests` after
+/// the last.
+#[derive(Debug)]
+pub(crate) struct Spacing {
+    limit: RateLimit,
+    next: Option<Instant>,
+}
+
+impl Spacing {
+    pub(crate) fn new(limit: RateLimit) -> Self {
+        Spacing { limit, next: None }
+    }
+
+    /// When a request made `now` gets its permit.
+    pub(crate) fn permit(&mut self, now: Instant) -> Instant {
+        let at = self.next.map_or(now, |next| next.max(now));
+        self.next = Some(at + self.limit.per / self.limit.requests);
+        at
+    }
+}
+
+struct MetricsProcess {
+    spacing: Option<Spacing>,
+}
+
+impl MetricsProcess {
+    fn snapshot(&mut self, ctx: &mut Context<Self>, request: Request) -> Reply {
+        if let Some(timeout) = request.query_param("timeout")
+            && parse_duration(&timeout).is_none()
+        {
+            return Response::bad_request(format!("Invalid timeout '{timeout}'.\n")).into();
+        }
+        // Values are read synchronously, so the timeout can never expire.
+        let metrics = ctx.runtime().metrics().clone();
+        let now = Instant::now();
+        match self.spacing.as_mut().map(|spacing| spacing.permit(now)) {
+            Some(at) if at > now => Reply::later(async move {
+                tokio::time::sleep_until(at).await;
+                json_reply(&request, metrics.snapshot_json())
+            }),
+            _ => json_reply(&request, metrics.snapshot_json()).into(),
+        }
+    }
+}
 
 impl Process for MetricsProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
@@ -99,14 +175,8 @@ impl Process for MetricsProcess {
             ctx,
             "/snapshot",
             realm.as_deref(),
-            |_, ctx: &mut Context<Self>, request: Request| -> Reply {
-                if let Some(timeout) = request.query_param("timeout")
-                    && parse_duration(&timeout).is_none()
-                {
-                    return Response::bad_request(format!("Invalid timeout '{timeout}'.\n")).into();
-                }
-                // Values are read synchronously, so the timeout can never expire.
-                json_reply(&request, ctx.runtime().metrics().snapshot_json()).into()
+            |this: &mut Self, ctx: &mut Context<Self>, request: Request| {
+                this.snapshot(ctx, request)
             },
         );
     }
@@ -400,5 +470,42 @@ impl Process for ProcessesProcess {
                 json_reply(&request, ctx.runtime().describe_processes()).into()
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_as_libprocess_writes_them() {
+        let rate = |text: &str| text.parse::<RateLimit>();
+        assert_eq!(
+            rate("2/1secs"),
+            Ok(RateLimit {
+                requests: 2,
+                per: Duration::from_secs(1)
+            })
+        );
+        assert_eq!(
+            rate("10/500ms").map(|r| r.per),
+            Ok(Duration::from_millis(500))
+        );
+        for bad in ["2", "x/1secs", "2/soon", "0/1secs", "2/0secs", "2/1secs/3"] {
+            assert_eq!(rate(bad), Err(()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn permits_are_spaced_evenly_and_the_first_is_at_once() {
+        let mut spacing = Spacing::new("2/1secs".parse().unwrap());
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(spacing.permit(start), start);
+        assert_eq!(spacing.permit(start), start + ms(500));
+        assert_eq!(spacing.permit(start + ms(100)), start + ms(1000));
+        // After a quiet spell the next permit is immediate again.
+        assert_eq!(spacing.permit(start + ms(5000)), start + ms(5000));
+        assert_eq!(spacing.permit(start + ms(5000)), start + ms(5500));
     }
 }

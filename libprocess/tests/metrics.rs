@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::get;
+use libprocess::system::RateLimit;
 use libprocess::{Config, Context, Process};
 use serde_json::Value;
 
@@ -290,6 +291,7 @@ fn environment_configures_the_runtime() {
             "LIBPROCESS_ADVERTISE_PORT" => Some("15050"),
             "LIBPROCESS_NUM_WORKER_THREADS" => Some("3"),
             "LIBPROCESS_ENABLE_PROFILER" => Some("1"),
+            "LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT" => Some("10/1mins"),
             _ => None,
         }
         .map(str::to_owned)
@@ -304,6 +306,13 @@ fn environment_configures_the_runtime() {
     assert_eq!(config.advertise_port, Some(15050));
     assert_eq!(config.worker_threads, 3);
     assert!(config.enable_profiler);
+    assert_eq!(
+        config.metrics_snapshot_rate_limit,
+        Some(RateLimit {
+            requests: 10,
+            per: Duration::from_secs(60)
+        })
+    );
     let tokio = config.build_tokio_runtime().unwrap();
     assert_eq!(tokio.metrics().num_workers(), 3);
 
@@ -311,6 +320,46 @@ fn environment_configures_the_runtime() {
     assert!(Config::from_lookup(bad).is_err());
     let bad = |name: &str| (name == "LIBPROCESS_IP").then(|| "not-an-ip".to_owned());
     assert!(Config::from_lookup(bad).is_err());
+    let bad = |name: &str| {
+        (name == "LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT").then(|| "fast".to_owned())
+    };
+    assert!(Config::from_lookup(bad).is_err());
+
+    // libprocess's default is two snapshots a second; empty means no limit.
+    let unset = Config::from_lookup(|_| None).unwrap();
+    assert_eq!(
+        unset.metrics_snapshot_rate_limit,
+        Some(RateLimit {
+            requests: 2,
+            per: Duration::from_secs(1)
+        })
+    );
+    let empty =
+        |name: &str| (name == "LIBPROCESS_METRICS_SNAPSHOT_ENDPOINT_RATE_LIMIT").then(String::new);
+    assert_eq!(
+        Config::from_lookup(empty)
+            .unwrap()
+            .metrics_snapshot_rate_limit,
+        None
+    );
+}
+
+/// Requests beyond the rate wait their turn rather than being refused. The
+/// clock is paused, so the waiting is measured in virtual time.
+#[tokio::test(start_paused = true)]
+async fn metrics_snapshots_beyond_the_rate_wait_their_turn() {
+    let runtime = common::start().await;
+    let started = tokio::time::Instant::now();
+    let address = runtime.address();
+    let burst: Vec<_> = (0..3)
+        .map(|_| tokio::spawn(async move { get(address, "/metrics/snapshot").await.status }))
+        .collect();
+    for request in burst {
+        assert_eq!(request.await.unwrap(), 200);
+    }
+    // Two a second: the third of a burst gets its permit a second after the first.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    runtime.shutdown().await;
 }
 
 #[tokio::test]
