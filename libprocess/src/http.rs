@@ -21,6 +21,7 @@
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -216,7 +217,14 @@ impl fmt::Debug for Response {
         f.debug_struct("Response")
             .field("status", &self.status)
             .field("headers", &self.headers)
-            .field("streaming", &matches!(self.body, ResponseBody::Stream(_)))
+            .field(
+                "body",
+                &match &self.body {
+                    ResponseBody::Full(body) => format!("{} bytes", body.len()),
+                    ResponseBody::Stream(_) => "stream".to_owned(),
+                    ResponseBody::File(path) => format!("file {}", path.display()),
+                },
+            )
             .finish()
     }
 }
@@ -269,6 +277,18 @@ impl Response {
         Response::text(StatusCode::FORBIDDEN, body)
     }
 
+    /// `200 OK` with the contents of the file at `path` as its body, read
+    /// when the response is sent, as libprocess's `PATH` responses: `404`
+    /// when there is no such file or it is a directory, `500` when it cannot
+    /// be read. Set the `Content-Type` with [`with_header`](Self::with_header).
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Response {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: ResponseBody::File(path.into()),
+        }
+    }
+
     /// A streaming response: the body is whatever is written to the returned
     /// [`Pipe`], sent chunked, until the pipe is dropped. At most
     /// `capacity` chunks wait unsent; beyond that [`Pipe::write`] refuses,
@@ -310,11 +330,11 @@ impl Response {
         &mut self.headers
     }
 
-    /// The body of a non-streaming response; `None` for a stream.
+    /// The body of a complete response; `None` for a stream or a file.
     pub fn body(&self) -> Option<&Bytes> {
         match &self.body {
             ResponseBody::Full(body) => Some(body),
-            ResponseBody::Stream(_) => None,
+            ResponseBody::Stream(_) | ResponseBody::File(_) => None,
         }
     }
 
@@ -354,10 +374,12 @@ impl Pipe {
     }
 }
 
-/// A response body: complete, or the receiving end of a [`Pipe`].
+/// A response body: complete, the receiving end of a [`Pipe`], or a file
+/// to send.
 pub(crate) enum ResponseBody {
     Full(Bytes),
     Stream(mpsc::Receiver<Bytes>),
+    File(PathBuf),
 }
 
 /// What an endpoint handler returns: a response now, or a future of one

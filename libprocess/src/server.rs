@@ -271,55 +271,99 @@ async fn write_answers(mut writer: OwnedWriteHalf, outbox: &Outbox) -> std::io::
             // A process that terminates before answering drops the sender.
             Answer::Later(receiver) => receiver.await.unwrap_or_else(|_| Response::not_found()),
         };
-        let closing = !answering.keep_alive;
-        let (status, mut headers, body) = response.into_parts();
         date.refresh();
-        head.clear();
-        match body {
-            ResponseBody::Full(mut body) => {
-                if answering.gzip
-                    && body.len() >= GZIP_MINIMUM_BODY_BYTES
-                    && !headers.contains_key(CONTENT_ENCODING)
-                    && let Some(compressed) = gzip(body.clone()).await
-                {
-                    body = compressed;
-                    headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                }
-                let framing = BodyFraming::Length(body.len());
-                http1::write_head(&mut head, status, &headers, framing, closing, &date);
-                let body = if answering.head { &[][..] } else { &body[..] };
-                writer
-                    .write_all_buf(&mut Buf::chain(&head[..], body))
-                    .await?;
-            }
-            ResponseBody::Stream(mut chunks) => {
-                http1::write_head(
-                    &mut head,
-                    status,
-                    &headers,
-                    BodyFraming::Chunked,
-                    closing,
-                    &date,
-                );
-                writer.write_all(&head).await?;
-                while let Some(chunk) = chunks.recv().await {
-                    head.clear();
-                    http1::write_chunk(&mut head, &chunk);
-                    // Records written in a burst go out in one write.
-                    while let Ok(chunk) = chunks.try_recv() {
-                        http1::write_chunk(&mut head, &chunk);
-                    }
-                    writer.write_all(&head).await?;
-                }
-                writer.write_all(http1::LAST_CHUNK).await?;
-            }
-        }
+        write_response(&mut writer, response, answering, &date, &mut head).await?;
         outbox.answered();
-        if closing {
+        if !answering.keep_alive {
             let _ = writer.shutdown().await;
             return Ok(());
         }
     }
+}
+
+/// Writes one response; `head` is scratch space.
+async fn write_response(
+    writer: &mut OwnedWriteHalf,
+    response: Response,
+    answering: Answering,
+    date: &DateCache,
+    head: &mut BytesMut,
+) -> std::io::Result<()> {
+    let closing = !answering.keep_alive;
+    let (status, mut headers, body) = response.into_parts();
+    head.clear();
+    match body {
+        ResponseBody::Full(mut body) => {
+            if answering.gzip
+                && body.len() >= GZIP_MINIMUM_BODY_BYTES
+                && !headers.contains_key(CONTENT_ENCODING)
+                && let Some(compressed) = gzip(body.clone()).await
+            {
+                body = compressed;
+                headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            let framing = BodyFraming::Length(body.len());
+            http1::write_head(head, status, &headers, framing, closing, date);
+            let body = if answering.head { &[][..] } else { &body[..] };
+            writer.write_all_buf(&mut Buf::chain(&head[..], body)).await
+        }
+        ResponseBody::Stream(mut chunks) => {
+            http1::write_head(head, status, &headers, BodyFraming::Chunked, closing, date);
+            writer.write_all(head).await?;
+            while let Some(chunk) = chunks.recv().await {
+                head.clear();
+                http1::write_chunk(head, &chunk);
+                // Records written in a burst go out in one write.
+                while let Ok(chunk) = chunks.try_recv() {
+                    http1::write_chunk(head, &chunk);
+                }
+                writer.write_all(head).await?;
+            }
+            writer.write_all(http1::LAST_CHUNK).await
+        }
+        ResponseBody::File(path) => {
+            let (file, size) = match open_file(&path).await {
+                Ok(opened) => opened,
+                Err(refusal) => {
+                    // A complete body: no further recursion.
+                    return Box::pin(write_response(writer, refusal, answering, date, head)).await;
+                }
+            };
+            let framing = BodyFraming::Length(usize::try_from(size).unwrap_or(usize::MAX));
+            http1::write_head(head, status, &headers, framing, closing, date);
+            writer.write_all(head).await?;
+            if !answering.head {
+                let copied = tokio::io::copy(&mut file.take(size), writer).await?;
+                if copied < size {
+                    // The file shrank: the promised length cannot be kept.
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens a file to send, or the response libprocess gives instead: `404`
+/// for a missing file or a directory, `500` for anything else.
+async fn open_file(path: &std::path::Path) -> Result<(tokio::fs::File, u64), Response> {
+    let failed = |error: std::io::Error| {
+        if matches!(
+            error.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+        ) {
+            Response::not_found()
+        } else {
+            tracing::debug!(path = %path.display(), %error, "failed to send a file");
+            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    };
+    let file = tokio::fs::File::open(path).await.map_err(failed)?;
+    let metadata = file.metadata().await.map_err(failed)?;
+    if metadata.is_dir() {
+        return Err(Response::not_found());
+    }
+    Ok((file, metadata.len()))
 }
 
 /// `body` gzipped, off the connection's thread (bodies can be megabytes);

@@ -1,6 +1,6 @@
 //! HTTP/1.1 as the listener speaks it on the wire: every body framing a
 //! peer may use, pipelining, answers shaped like libprocess's, `Expect:
-//! 100-continue`, `HEAD`, and gzip for clients that accept it.
+//! 100-continue`, `HEAD`, gzip for clients that accept it, and files.
 
 mod common;
 
@@ -8,7 +8,7 @@ use std::io::Read as _;
 
 use common::{Recorded, Recorder, exchange_raw, next};
 use http::StatusCode;
-use http::header::{CONTENT_ENCODING, HeaderValue};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use libprocess::{Config, Context, Process, Reply, Request, Response, Runtime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -31,6 +31,11 @@ impl Process for Bodies {
         });
         ctx.route("/echo", |_, _, request: Request| -> Reply {
             Response::text(StatusCode::OK, request.body().clone()).into()
+        });
+        ctx.route("/file", |_, _, request: Request| -> Reply {
+            Response::file(request.query_param("path").unwrap())
+                .with_header(CONTENT_TYPE, HeaderValue::from_static("text/plain"))
+                .into()
         });
     }
 }
@@ -205,5 +210,51 @@ async fn large_bodies_are_gzipped_for_clients_that_accept_it() {
             .header("Content-Encoding"),
         Some("gzip")
     );
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn files_are_sent_with_their_length_or_answered_404_like_libprocess() {
+    let runtime = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("master.log");
+    let contents = format!("{}end", "line\n".repeat(50_000));
+    std::fs::write(&log, &contents).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let get = |path: &std::path::Path| {
+        let text = format!(
+            "GET /file?path={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            path.display()
+        );
+        let address = runtime.address();
+        async move { common::request(address, &text).await }
+    };
+
+    let sent = get(&log).await;
+    assert_eq!(sent.status, 200);
+    assert_eq!(sent.header("Content-Type"), Some("text/plain"));
+    assert_eq!(
+        sent.header("Content-Length"),
+        Some(&*contents.len().to_string())
+    );
+    assert_eq!(sent.text(), contents);
+
+    let nothing = get(&empty).await;
+    assert_eq!((nothing.status, nothing.body.len()), (200, 0));
+
+    for missing in [
+        dir.path().join("nope"),
+        dir.path().to_owned(),
+        log.join("below"),
+    ] {
+        let refused = get(&missing).await;
+        assert_eq!(
+            (refused.status, refused.text().as_str()),
+            (404, "404 Not Found."),
+            "{}",
+            missing.display()
+        );
+    }
     runtime.shutdown().await;
 }
