@@ -42,8 +42,11 @@ struct Attributes {
 
 impl Attributes {
     fn is_default(&self) -> bool {
-        self.allocation.is_none()
-            && self.reservations.is_empty()
+        self.allocation.is_none() && self.is_default_but_allocation()
+    }
+
+    fn is_default_but_allocation(&self) -> bool {
+        self.reservations.is_empty()
             && self.disk.is_none()
             && !self.revocable
             && self.provider_id.is_none()
@@ -458,11 +461,16 @@ impl Resource {
 
     /// Clears the allocation mark.
     pub fn unallocate(&mut self) {
-        if self
-            .attributes
-            .as_deref()
-            .is_some_and(|attributes| attributes.allocation.is_some())
-        {
+        let Some(attributes) = self.attributes.as_deref() else {
+            return;
+        };
+        if attributes.allocation.is_none() {
+            return;
+        }
+        if attributes.is_default_but_allocation() {
+            // A plain resource once the mark is gone: no copy to make.
+            self.attributes = None;
+        } else {
             self.update_attributes(|attributes| attributes.allocation = None);
         }
     }

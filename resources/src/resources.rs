@@ -289,7 +289,19 @@ impl Resources {
 
     /// Clears every allocation mark.
     pub fn unallocate(&mut self) {
-        self.change_in_place(Resource::unallocate);
+        let one_role = match self.0.first().and_then(Resource::allocation_role) {
+            Some(role) => self
+                .0
+                .iter()
+                .all(|resource| resource.allocation_role() == Some(role)),
+            None => false,
+        };
+        if one_role {
+            // Entries that differed before still differ: no re-combining.
+            self.0.iter_mut().for_each(Resource::unallocate);
+        } else {
+            self.change_in_place(Resource::unallocate);
+        }
     }
 
     /// Applies `change` to each entry and re-combines them: entries that
@@ -482,6 +494,11 @@ impl IntoIterator for Resources {
 
 impl AddAssign<&Resources> for Resources {
     fn add_assign(&mut self, other: &Resources) {
+        if self.0.is_empty() {
+            // `other`'s entries are combined already.
+            self.0.clone_from(&other.0);
+            return;
+        }
         for resource in &other.0 {
             self.combine(Cow::Borrowed(resource));
         }

@@ -151,6 +151,18 @@ fn allocation_is_part_of_identity() {
     // Unallocated entries combine again.
     assert_eq!(released.len(), 2);
     assert_eq!(released, parse("cpus:4;mem:2"));
+    // Entries of one role stay as they were, marks gone.
+    let mut reserved = parse("cpus:1;cpus(r):2;mem:2");
+    let mut unmarked = reserved.clone();
+    reserved.allocate("r");
+    reserved.unallocate();
+    assert_eq!(reserved.to_string(), unmarked.to_string());
+    assert!(reserved.iter().all(|r| r.allocation_role().is_none()));
+    unmarked.unallocate();
+    assert_eq!(
+        unmarked.to_string(),
+        "cpus:1; cpus(reservations: [(STATIC,r)]):2; mem:2"
+    );
 
     // Re-allocating everything to one role combines across the old roles.
     let mut moved = total.clone();
