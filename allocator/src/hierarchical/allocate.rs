@@ -636,7 +636,9 @@ impl RoleTurn<'_> {
         // Later frameworks see the agent without this offer.
         let (to_offer, new_holding) = match to_offer {
             Some(to_offer) => {
-                let new_holding = self.agent.take(framework_key, self.role_key, &to_offer);
+                let new_holding =
+                    self.agent
+                        .take(framework_key, self.role_key, Cow::Borrowed(&to_offer));
                 (to_offer, new_holding)
             }
             None => self.agent.take_all(framework_key, self.role_key),

@@ -19,6 +19,7 @@ use state::{
     Agent, AgentCapabilities, AgentKey, Framework, FrameworkCapabilities, RefusedFilter,
     framework_roles, min_allocatable_overrides,
 };
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -258,9 +259,14 @@ impl HierarchicalAllocator {
         agent: AgentKey,
         framework: FrameworkKey,
         role: RoleKey,
-        resources: &Resources,
+        resources: Resources,
     ) {
-        if self.agents.at_mut(agent).take(framework, role, resources) {
+        self.track_in_sorters(framework, role, &resources);
+        if self
+            .agents
+            .at_mut(agent)
+            .take(framework, role, Cow::Owned(resources))
+        {
             *self
                 .frameworks
                 .at_mut(framework)
@@ -268,7 +274,6 @@ impl HierarchicalAllocator {
                 .entry(role)
                 .or_default() += 1;
         }
-        self.track_in_sorters(framework, role, resources);
     }
 
     /// The sorter and role-tree half of [`Self::track_allocation`].
@@ -340,16 +345,31 @@ impl HierarchicalAllocator {
         framework: FrameworkKey,
         used: &Resources,
     ) -> Result<(), AllocatorError> {
+        if let Some(role) = one_role(used) {
+            self.track_used_in_role(agent, framework, role, used);
+            return Ok(());
+        }
         for (role, resources) in split_by_role(used)? {
-            let role_key = self.roles.ensure(&role);
-            let mut unallocated = resources.clone();
-            unallocated.unallocate();
-            self.track_allocation(agent, framework, role_key, &unallocated);
-            self.agents.at_mut(agent).allocated += &resources;
-            self.roles
-                .track(role_key, &unallocated, Track::Allocated, true);
+            self.track_used_in_role(agent, framework, &role, &resources);
         }
         Ok(())
+    }
+
+    /// [`Self::track_used`] of resources allocated to `role`.
+    fn track_used_in_role(
+        &mut self,
+        agent: AgentKey,
+        framework: FrameworkKey,
+        role: &str,
+        resources: &Resources,
+    ) {
+        let role_key = self.roles.ensure(role);
+        self.agents.at_mut(agent).allocated += resources;
+        let mut unallocated = resources.clone();
+        unallocated.unallocate();
+        self.roles
+            .track(role_key, &unallocated, Track::Allocated, true);
+        self.track_allocation(agent, framework, role_key, unallocated);
     }
 
     fn set_agent_total(&mut self, agent: AgentKey, total: Resources) -> bool {
@@ -488,7 +508,7 @@ pub(crate) fn scalar_quantities(resources: &Resources) -> ResourceQuantities {
 
 /// Splits allocated resources by the role they are allocated to; every
 /// resource must carry an allocation.
-fn split_by_role(resources: &Resources) -> Result<HashMap<String, Resources>, AllocatorError> {
+fn split_by_role(resources: &Resources) -> Result<Vec<(String, Resources)>, AllocatorError> {
     if let Some(unallocated) = resources
         .iter()
         .find(|resource| resource.allocation_role().is_none())
@@ -497,16 +517,30 @@ fn split_by_role(resources: &Resources) -> Result<HashMap<String, Resources>, Al
             "none (unallocated {unallocated})"
         )));
     }
-    Ok(resources.allocations())
+    // Nearly always one role: no grouping needed.
+    if let Some(role) = one_role(resources) {
+        return Ok(vec![(role.to_owned(), resources.clone())]);
+    }
+    Ok(resources.allocations().into_iter().collect())
+}
+
+/// The role every resource is allocated to, if there is one such role.
+fn one_role(resources: &Resources) -> Option<&str> {
+    let role = resources.iter().next()?.allocation_role()?;
+    resources
+        .iter()
+        .all(|resource| resource.allocation_role() == Some(role))
+        .then_some(role)
 }
 
 /// The one role `resources` are allocated to.
 fn single_role(resources: &Resources) -> Result<String, AllocatorError> {
-    let mut roles = split_by_role(resources)?.into_keys();
-    match (roles.next(), roles.next()) {
-        (Some(role), None) => Ok(role),
-        _ => Err(AllocatorError::NotOneRole(resources.to_string())),
+    if let Some(role) = one_role(resources) {
+        return Ok(role.to_owned());
     }
+    // Names an unallocated resource, if that is what is wrong.
+    split_by_role(resources)?;
+    Err(AllocatorError::NotOneRole(resources.to_string()))
 }
 
 impl Allocator for HierarchicalAllocator {
@@ -904,7 +938,7 @@ impl Allocator for HierarchicalAllocator {
         let total = apply_conversions(self.agents.at(agent).total(), &stripped)
             .map_err(conversion_error)?;
         self.set_agent_total(agent, total);
-        self.track_allocation(agent, framework, role, &new);
+        self.track_allocation(agent, framework, role, new);
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use proto::mesos as pb;
 use proto::mesos::framework_info::capability::Type as FrameworkCapability;
 use proto::mesos::slave_info::capability::Type as AgentCapability;
 use resources::{ResourceQuantities, Resources, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -282,18 +283,18 @@ impl Agent {
 
     /// Records `resources` (unallocated form) as offered or allocated to
     /// `framework` under `role`; returns whether this opened a new entry.
-    pub fn take(&mut self, framework: u32, role: RoleKey, resources: &Resources) -> bool {
+    pub fn take(&mut self, framework: u32, role: RoleKey, resources: Cow<'_, Resources>) -> bool {
         let mut available = std::mem::take(&mut self.available);
-        self.take_from_available(&mut available, resources);
+        self.take_from_available(&mut available, &resources);
         self.available = available;
         match self.offered_or_allocated.get_mut(&(framework, role)) {
             Some(held) => {
-                *held += resources;
+                *held += &*resources;
                 false
             }
             None => {
                 self.offered_or_allocated
-                    .insert((framework, role), resources.clone());
+                    .insert((framework, role), resources.into_owned());
                 true
             }
         }
