@@ -134,3 +134,31 @@ fn sorter_kinds_parse_as_the_flags_spell_them() {
     assert_eq!(SorterKind::parse("random"), Some(SorterKind::Random));
     assert_eq!(SorterKind::parse("fair"), None);
 }
+
+#[test]
+fn a_lone_client_is_placed_by_its_allocation_once_others_arrive() {
+    // While `b` is alone in its parent nothing is compared with it, but
+    // what it was allocated counts as soon as a sibling shows up.
+    let mut sorter = drf("cpus:10", &[(1, "b")]);
+    sorter.allocated(1, &quantities("cpus:5"));
+    sorter.allocated(1, &quantities("cpus:1"));
+    assert_eq!(sorter.sorted(), [1]);
+    sorter.add(2, "a");
+    sorter.activate(2);
+    sorter.allocated(2, &quantities("cpus:3"));
+    assert_eq!(sorter.sorted(), [2, 1]);
+    sorter.allocated(2, &quantities("cpus:4"));
+    assert_eq!(sorter.sorted(), [1, 2]);
+
+    // The same one level down: `eng/web` alone under `eng`, `eng` ordered
+    // against `ops` by the subtree's allocation.
+    let mut sorter = drf("cpus:10", &[(1, "eng/web"), (2, "ops")]);
+    sorter.allocated(1, &quantities("cpus:2"));
+    sorter.allocated(2, &quantities("cpus:3"));
+    assert_eq!(sorter.sorted(), [1, 2]);
+    sorter.allocated(1, &quantities("cpus:2"));
+    assert_eq!(sorter.sorted(), [2, 1]);
+    sorter.add(3, "eng/db");
+    sorter.activate(3);
+    assert_eq!(sorter.sorted(), [2, 3, 1]);
+}
