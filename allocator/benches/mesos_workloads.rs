@@ -180,24 +180,32 @@ fn add_agents(
     used: &Resources,
 ) -> CollectedOffers {
     let capabilities = agent_capabilities();
+    // As in Mesos, the agents and frameworks exist before the clock starts;
+    // each agent's map of what is in use is built as it is added.
+    let agents: Vec<pb::SlaveInfo> = (0..count).map(agent).collect();
+    let framework_ids: Vec<pb::FrameworkId> = (0..frameworks)
+        .map(|index| pb::FrameworkId {
+            value: format!("framework-{index}"),
+        })
+        .collect();
     let ((), adding) = timed(|| {
-        for index in 0..count {
-            let used = HashMap::from([(
-                pb::FrameworkId {
-                    value: format!("framework-{}", index % frameworks),
-                },
-                used.clone(),
-            )]);
+        for (index, agent) in agents.iter().enumerate() {
+            let used = HashMap::from([(framework_ids[index % frameworks].clone(), used.clone())]);
             allocator
-                .add_agent(&agent(index), &capabilities, None, total, &used)
+                .add_agent(agent, &capabilities, None, total, &used)
                 .expect("new agent");
         }
     });
+    println!("Added {count} agents: adding {adding}");
     let mut offers = CollectedOffers::default();
     let (_, allocation) = timed(|| allocator.allocate_pending(Instant::now(), &mut offers));
     println!(
-        "Added {count} agents: adding {adding}, then the prompt allocation {allocation} making {} offers",
-        offers.offer_count()
+        "  then the prompt allocation {allocation} making {} offers; together {}",
+        offers.offer_count(),
+        Timing {
+            wall: adding.wall + allocation.wall,
+            cpu: adding.cpu + allocation.cpu,
+        }
     );
     offers
 }
@@ -283,10 +291,11 @@ fn add_and_update(agents: usize, frameworks: usize) {
     }))
     .expect("a Resource");
     let oversubscribed = total.clone() + &Resources::from_protos(&[revocable]).expect("valid");
+    let infos: Vec<pb::SlaveInfo> = (0..agents).map(agent).collect();
     let ((), updating) = timed(|| {
-        for index in 0..agents {
+        for info in &infos {
             allocator
-                .update_agent(&agent(index), Some(&oversubscribed), None)
+                .update_agent(info, Some(&oversubscribed), None)
                 .expect("known agent");
         }
     });

@@ -349,15 +349,12 @@ impl HierarchicalAllocator {
             order[*slot] = (decision.framework, decision.role, decision.agent, index);
             *slot += 1;
         }
+        let mut marks: FastMap<RoleKey, AllocationMark> = FastMap::default();
         for group in order.chunk_by_mut(|a, b| a.0 == b.0) {
             group.sort_unstable();
-        }
-        let mut marks: FastMap<RoleKey, AllocationMark> = FastMap::default();
-        let mut order = order.into_iter().peekable();
-        while let Some(&(framework, ..)) = order.peek() {
-            let mut offers: Vec<Offer> = Vec::new();
-            while let Some((_, role_key, agent, index)) = order.next_if(|next| next.0 == framework)
-            {
+            let framework = group[0].0;
+            let mut offers: Vec<Offer> = Vec::with_capacity(group.len());
+            for &mut (_, role_key, agent, index) in group {
                 let role = &self.roles.role(role_key).name;
                 let agent = self.agents.at(agent);
                 let mut resources = std::mem::take(&mut decisions[index].resources);

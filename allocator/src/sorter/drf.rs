@@ -3,7 +3,6 @@
 use super::tree::{NodeId, ROOT, Tree};
 use super::{ClientId, Sorter};
 use resources::ResourceQuantities;
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -30,37 +29,23 @@ pub struct DrfSorter {
     dirty: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Compared field by field: share, allocation count, path rank (ranks are
+/// distinct, so the node never decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
-    share: f64,
+    /// The share as an integer ordered as `f64::total_cmp` orders shares.
+    share: i64,
     count: u64,
     rank: u32,
-    node: NodeId,
+    node: u32,
 }
 
-impl Ord for Key {
-    fn cmp(&self, other: &Key) -> Ordering {
-        self.share
-            .total_cmp(&other.share)
-            .then(self.count.cmp(&other.count))
-            .then(self.rank.cmp(&other.rank))
-            .then(self.node.cmp(&other.node))
-    }
+/// `f64::total_cmp`'s order as integers: negative values' magnitude bits
+/// flipped.
+fn ordered_bits(value: f64) -> i64 {
+    let bits = value.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
-
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Key) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Key) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Key {}
 
 impl DrfSorter {
     pub fn new(excluded: impl IntoIterator<Item = String>) -> DrfSorter {
@@ -90,10 +75,10 @@ impl DrfSorter {
     fn key(&self, id: NodeId) -> Key {
         let node = self.tree.node(id);
         Key {
-            share: self.share(id),
+            share: ordered_bits(self.share(id)),
             count: node.count,
             rank: self.ranks[id],
-            node: id,
+            node: u32::try_from(id).expect("fewer than 2^32 nodes"),
         }
     }
 
@@ -161,10 +146,10 @@ impl DrfSorter {
         visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         for key in &self.order[id] {
-            let node = self.tree.node(key.node);
-            match node.client {
+            let id = key.node as NodeId;
+            match self.tree.node(id).client {
                 Some(client) => visit(client)?,
-                None => self.visit_node(key.node, visit)?,
+                None => self.visit_node(id, visit)?,
             }
         }
         ControlFlow::Continue(())
@@ -258,6 +243,36 @@ impl DrfSorter {
             if node.active != active {
                 node.active = active;
                 self.dirty = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered_bits;
+
+    #[test]
+    fn share_bits_order_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.25,
+            0.5,
+            1.0,
+            3.0,
+            f64::INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    ordered_bits(a).cmp(&ordered_bits(b)),
+                    a.total_cmp(&b),
+                    "{a} {b}"
+                );
             }
         }
     }
