@@ -77,8 +77,9 @@
 //! [`Runtime::start`] also starts `metrics` (`/metrics/snapshot`, from the
 //! [`Metrics`] registry every crate adds to), `logging`
 //! (`/logging/toggle`), `profiler` (`/profiler/start`, `/profiler/stop`),
-//! `system` (the `system/*` gauges and `/system/stats.json`) and
-//! `__processes__` (`/__processes__`); see [`system`]. A terminated process
+//! `system` (the `system/*` gauges and `/system/stats.json`), `help`
+//! (`/help`, with the pages set by [`Context::help`]) and `__processes__`
+//! (`/__processes__`); see [`system`]. A terminated process
 //! is removed from the table and its state dropped as soon as its
 //! [`finalize`](Process::finalize) returns.
 //!

@@ -214,7 +214,15 @@ impl<S: Process> Context<S> {
         self.install_route(path, Some(realm.into()), Box::new(handler));
     }
 
+    /// Sets the page `/help` shows for route `path` of this process; see
+    /// [`system::help_text`](crate::system::help_text) for the layout Mesos
+    /// uses. Routes without one get a note that there is no help.
+    pub fn help(&self, path: &str, text: &str) {
+        self.runtime.add_help(self.cell.upid.id(), path, Some(text));
+    }
+
     fn install_route(&mut self, path: &str, realm: Option<Box<str>>, handler: RouteHandler<S>) {
+        self.runtime.add_help(self.cell.upid.id(), path, None);
         let key = path.trim_end_matches('/').to_owned();
         self.installs
             .push(Install::Route(key, Route { realm, handler }));

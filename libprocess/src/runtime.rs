@@ -1,12 +1,12 @@
 //! The runtime: the process table, the listener and the outbound connections.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,7 +18,7 @@ use crate::http::{Request, Response};
 use crate::metrics::Metrics;
 use crate::peer::{Peer, PeerLimits, Peers, message_head};
 use crate::process::{self, Delivery, Mailbox, Message, Pid, Process};
-use crate::system::RateLimit;
+use crate::system::{HelpProcess, RateLimit};
 use crate::{Error, Upid};
 
 /// How a runtime listens, advertises itself and bounds its resources.
@@ -219,6 +219,23 @@ enum Destination {
     },
 }
 
+/// Help pages by process id, then route.
+type HelpPages = BTreeMap<String, BTreeMap<String, HelpPage>>;
+
+/// A route's `/help` page: written for it, or the note that there is none.
+enum HelpPage {
+    Text(String),
+    Missing(String),
+}
+
+impl HelpPage {
+    fn text(&self) -> &str {
+        match self {
+            HelpPage::Text(text) | HelpPage::Missing(text) => text,
+        }
+    }
+}
+
 /// Links to processes of other runtimes, by their runtime's address.
 type RemoteLinks = HashMap<SocketAddrV4, HashMap<Upid, HashSet<Upid>>>;
 
@@ -233,6 +250,11 @@ pub(crate) struct Inner {
     filter: RwLock<Option<Arc<RequestFilter>>>,
     authenticators: RwLock<HashMap<String, Arc<dyn Authenticator>>>,
     authorization_callbacks: RwLock<HashMap<String, Arc<AuthorizationCallback>>>,
+    /// Help pages for `/help`: process id → route → page.
+    help: Mutex<HelpPages>,
+    /// The `help` process, told of each process id with pages so it can
+    /// route `/help/<id>`.
+    help_process: OnceLock<Pid<HelpProcess>>,
     metrics: Metrics,
     verbosity: AtomicU32,
     verbosity_hook: RwLock<Option<Arc<VerbosityHook>>>,
@@ -280,6 +302,8 @@ impl Runtime {
                 filter: RwLock::new(None),
                 authenticators: RwLock::new(HashMap::new()),
                 authorization_callbacks: RwLock::new(HashMap::new()),
+                help: Mutex::new(BTreeMap::new()),
+                help_process: OnceLock::new(),
                 metrics: Metrics::default(),
                 verbosity: AtomicU32::new(0),
                 verbosity_hook: RwLock::new(None),
@@ -583,6 +607,63 @@ impl Runtime {
 
     pub(crate) fn remove_process(&self, pid: &Upid) {
         write(&self.inner.processes).remove(pid.id());
+        lock(&self.inner.help).remove(pid.id());
+    }
+
+    /// Records the `/help` page of route `name` (as installed, e.g.
+    /// `/state`) of process `id`: `text` under a usage header, or a
+    /// no-help note. A route's page, once given text, keeps it when the
+    /// route is installed again.
+    pub(crate) fn add_help(&self, id: &str, name: &str, text: Option<&str>) {
+        // As in libprocess, the help process documents neither itself nor
+        // `__processes__`.
+        if id == "help" || id == "__processes__" {
+            return;
+        }
+        let route = name.trim_end_matches('/');
+        let path = format!("/{id}{route}");
+        let mut help = lock(&self.inner.help);
+        if !help.contains_key(id)
+            && let Some(help_process) = self.inner.help_process.get()
+        {
+            let id = id.to_owned();
+            help_process.dispatch(move |_, ctx| HelpProcess::serve_pages_of(ctx, &id));
+        }
+        let pages = help.entry(id.to_owned()).or_default();
+        match text {
+            Some(text) => {
+                let mut page = String::from("### USAGE ###\n");
+                // The delegate's routes answer at the bare path too.
+                if self.inner.config.delegate.as_deref() == Some(id) {
+                    page.push_str(&format!(">        {route}\n"));
+                }
+                page.push_str(&format!(">        {path}\n\n{text}"));
+                pages.insert(name.to_owned(), HelpPage::Text(page));
+            }
+            None => {
+                pages.entry(name.to_owned()).or_insert_with(|| {
+                    HelpPage::Missing(format!("## No help page for `{path}`\n"))
+                });
+            }
+        }
+    }
+
+    pub(crate) fn set_help_process(&self, help_process: Pid<HelpProcess>) {
+        let _ = self.inner.help_process.set(help_process);
+    }
+
+    /// Every process's help pages, by process id and route.
+    pub(crate) fn help_pages(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        lock(&self.inner.help)
+            .iter()
+            .map(|(id, pages)| {
+                let pages = pages
+                    .iter()
+                    .map(|(name, page)| (name.clone(), page.text().to_owned()))
+                    .collect();
+                (id.clone(), pages)
+            })
+            .collect()
     }
 
     pub(crate) fn describe_processes(&self) -> String {

@@ -7,6 +7,7 @@
 //! | `logging` | `/logging/toggle[?level=N&duration=D]` | read-write |
 //! | `profiler` | `/profiler/start`, `/profiler/stop` (needs `LIBPROCESS_ENABLE_PROFILER=1`) | read-write |
 //! | `system` | `/system/stats.json[?jsonp=F]`; gauges `system/cpus_total`, `system/load_1min`, `system/load_5min`, `system/load_15min`, `system/mem_total_bytes`, `system/mem_free_bytes` | none |
+//! | `help` | `/help[?format=json]`, `/help/<id>`, `/help/<id>/<route>`: the routes of every process, with the pages set by [`Context::help`] | none |
 //! | `__processes__` | `/__processes__`: live processes with their queued events and counters | none |
 //!
 //! The realms are [`Config::readonly_realm`] and [`Config::readwrite_realm`];
@@ -14,6 +15,7 @@
 //!
 //! [`Config::readonly_realm`]: crate::Config::readonly_realm
 //! [`Config::metrics_snapshot_rate_limit`]: crate::Config::metrics_snapshot_rate_limit
+//! [`Context::help`]: crate::Context::help
 //! [`Config::readwrite_realm`]: crate::Config::readwrite_realm
 //!
 //! [`Runtime::start`]: crate::Runtime::start
@@ -26,11 +28,15 @@ use http::StatusCode;
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
 
 use crate::http::{Reply, Request, Response};
+use crate::json::write_json_string;
 use crate::process::{Context, Process, Timer};
 use crate::{Error, Runtime};
 
 pub(crate) fn spawn_all(runtime: &Runtime) -> Result<(), Error> {
     let config = runtime.config();
+    // First, as in libprocess: the others' routes are announced to it.
+    let help = runtime.spawn("help", HelpProcess)?;
+    runtime.set_help_process(help);
     runtime.spawn(
         "metrics",
         MetricsProcess {
@@ -54,6 +60,33 @@ pub(crate) fn spawn_all(runtime: &Runtime) -> Result<(), Error> {
     runtime.spawn("system", SystemProcess)?;
     runtime.spawn("__processes__", ProcessesProcess)?;
     Ok(())
+}
+
+/// A help page laid out as Mesos lays them out: a TL;DR, then optional
+/// description, authentication and authorization sections.
+pub fn help_text(
+    tldr: &str,
+    description: Option<&str>,
+    authentication: Option<&str>,
+    authorization: Option<&str>,
+) -> String {
+    let mut text = format!("### TL;DR; ###\n{tldr}");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for (title, section) in [
+        ("DESCRIPTION", description),
+        ("AUTHENTICATION", authentication),
+        ("AUTHORIZATION", authorization),
+    ] {
+        if let Some(section) = section {
+            text.push_str(&format!("\n### {title} ###\n{section}"));
+        }
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 /// Installs `handler` at `path`, in `realm` when there is one.
@@ -179,6 +212,29 @@ impl Process for MetricsProcess {
                 this.snapshot(ctx, request)
             },
         );
+        ctx.help(
+            "/snapshot",
+            &help_text(
+                "Every metric of this process, as one JSON object.",
+                Some(
+                    "Query parameters:\n\n\
+                     >        timeout=VALUE   How long to wait for values (e.g. `5secs`).\n\
+                     >        jsonp=VALUE     Wrap the JSON in a call to this function.\n\n\
+                     Snapshots are rate limited; requests beyond the rate wait.\n",
+                ),
+                Some(authentication_note(realm.is_some())),
+                None,
+            ),
+        );
+    }
+}
+
+/// The authentication section of the runtime's own help pages.
+fn authentication_note(in_realm: bool) -> &'static str {
+    if in_realm {
+        "This endpoint requires authentication iff HTTP authentication is enabled.\n"
+    } else {
+        "This endpoint does not require authentication.\n"
     }
 }
 
@@ -237,6 +293,20 @@ impl Process for LoggingProcess {
             "/toggle",
             realm.as_deref(),
             |this: &mut Self, ctx: &mut Context<Self>, request| this.toggle(ctx, request).into(),
+        );
+        ctx.help(
+            "/toggle",
+            &help_text(
+                "Raises the logging verbosity for a while.",
+                Some(
+                    "Query parameters:\n\n\
+                     >        level=VALUE     The verbosity to set.\n\
+                     >        duration=VALUE  How long to keep it (e.g. `10mins`).\n\n\
+                     Without parameters, answers the current verbosity.\n",
+                ),
+                Some(authentication_note(realm.is_some())),
+                None,
+            ),
         );
     }
 }
@@ -324,6 +394,25 @@ impl Process for ProfilerProcess {
             "/stop",
             realm.as_deref(),
             |this: &mut Self, _: &mut Context<Self>, _| this.stop().into(),
+        );
+        let authentication = Some(authentication_note(realm.is_some()));
+        ctx.help(
+            "/start",
+            &help_text(
+                "Starts sampling this process's threads.",
+                Some("Needs `LIBPROCESS_ENABLE_PROFILER=1`.\n"),
+                authentication,
+                None,
+            ),
+        );
+        ctx.help(
+            "/stop",
+            &help_text(
+                "Stops sampling and answers a flame graph (SVG).",
+                None,
+                authentication,
+                None,
+            ),
         );
     }
 }
@@ -451,12 +540,142 @@ impl Process for SystemProcess {
                 json_reply(&request, format!("{{{body}}}")).into()
             },
         );
+        ctx.help(
+            "/stats.json",
+            &help_text(
+                "The machine's CPUs, load averages and memory.",
+                Some(
+                    "Fields: `cpus_total`, `avg_load_1min`, `avg_load_5min`, \
+                     `avg_load_15min`, `mem_total_bytes`, `mem_free_bytes`.\n",
+                ),
+                Some(authentication_note(false)),
+                None,
+            ),
+        );
     }
 
     fn finalize(&mut self, ctx: &mut Context<Self>) {
         for (name, _) in SYSTEM_GAUGES {
             ctx.runtime().metrics().remove(name);
         }
+    }
+}
+
+/// Serves `/help`: an index of processes, each process's routes, and each
+/// route's page. Markdown for `curl` and HTTPie, a page for browsers, and
+/// JSON with `?format=json`, as libprocess answers.
+pub(crate) struct HelpProcess;
+
+impl HelpProcess {
+    /// Routes `/help/<id>` (and below), once process `id` has pages.
+    pub(crate) fn serve_pages_of(ctx: &mut Context<Self>, id: &str) {
+        ctx.route(
+            &format!("/{id}"),
+            |_, ctx: &mut Context<Self>, request: Request| HelpProcess::help(ctx, &request).into(),
+        );
+    }
+
+    fn help(ctx: &mut Context<Self>, request: &Request) -> Response {
+        let pages = ctx.runtime().help_pages();
+        // `/help[/<id>[/<route...>]]`; the route may contain slashes.
+        let mut parts = request.path()[1..].splitn(3, '/').skip(1);
+        let id = parts.next().filter(|id| !id.is_empty());
+        let route = parts.next().filter(|route| !route.is_empty());
+        let mut document = String::new();
+        let mut references = String::new();
+        match (id, route) {
+            (None, _) => {
+                if request.query_param("format").as_deref() == Some("json") {
+                    return Response::json(help_json(&pages));
+                }
+                document.push_str("## HELP\n");
+                for id in pages.keys() {
+                    document.push_str(&format!("> [/{id}][{id}]\n"));
+                    references.push_str(&format!("[{id}]: help/{id}\n"));
+                }
+            }
+            (Some(id), None) => {
+                let Some(routes) = pages.get(id) else {
+                    return Response::bad_request(format!("No help available for '/{id}'.\n"));
+                };
+                document.push_str(&format!("## `/{id}` ##\n"));
+                for name in routes.keys() {
+                    let path = format!("{id}{}", name.trim_end_matches('/'));
+                    document.push_str(&format!("> [/{path}][{path}]\n"));
+                    references.push_str(&format!("[{path}]: {path}\n"));
+                }
+            }
+            (Some(id), Some(route)) => {
+                let Some(page) = pages
+                    .get(id)
+                    .and_then(|routes| routes.get(&format!("/{route}")))
+                else {
+                    let missing = if pages.contains_key(id) {
+                        format!("/{id}/{route}")
+                    } else {
+                        format!("/{id}")
+                    };
+                    return Response::bad_request(format!("No help available for '{missing}'.\n"));
+                };
+                document.push_str(page);
+            }
+        }
+        let markdown = format!("{document}\n{references}");
+        let terminal = request
+            .header("user-agent")
+            .is_some_and(|agent| agent.starts_with("curl") || agent.starts_with("HTTPie"));
+        if terminal {
+            Response::ok(markdown)
+                .with_header(CONTENT_TYPE, HeaderValue::from_static("text/x-markdown"))
+        } else {
+            let escaped = markdown
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            Response::ok(format!(
+                "<html><head><title>Help</title></head><body><pre>{escaped}</pre></body></html>"
+            ))
+            .with_header(CONTENT_TYPE, HeaderValue::from_static("text/html"))
+        }
+    }
+}
+
+/// `{"processes":[{"id":..,"endpoints":[{"name":..,"text":..}]}]}`.
+fn help_json(
+    pages: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) -> String {
+    let mut out = String::from("{\"processes\":[");
+    for (index, (id, routes)) in pages.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"id\":");
+        write_json_string(&mut out, id);
+        out.push_str(",\"endpoints\":[");
+        for (index, (name, text)) in routes.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"name\":");
+            write_json_string(&mut out, name);
+            out.push_str(",\"text\":");
+            write_json_string(&mut out, text);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}");
+    out
+}
+
+impl Process for HelpProcess {
+    fn initialize(&mut self, ctx: &mut Context<Self>) {
+        ctx.route(
+            "/",
+            |_, ctx: &mut Context<Self>, request: Request| -> Reply {
+                HelpProcess::help(ctx, &request).into()
+            },
+        );
     }
 }
 

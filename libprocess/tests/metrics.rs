@@ -1,4 +1,4 @@
-//! The runtime's own processes: metrics, logging, profiler, system,
+//! The runtime's own processes: metrics, logging, profiler, system, help,
 //! __processes__.
 
 mod common;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::get;
 use libprocess::system::RateLimit;
-use libprocess::{Config, Context, Process};
+use libprocess::{Config, Context, Process, Response};
 use serde_json::Value;
 
 #[test]
@@ -123,6 +123,129 @@ async fn the_system_process_reports_the_machine_like_libprocess() {
     // Counts are integers, as Mesos writes them.
     assert!(stats["cpus_total"].is_u64(), "{stats}");
     assert!(stats["mem_total_bytes"].is_u64(), "{stats}");
+    runtime.shutdown().await;
+}
+
+/// Serves two routes, one documented.
+struct Documented;
+
+impl Process for Documented {
+    fn initialize(&mut self, ctx: &mut Context<Self>) {
+        ctx.route("/state", |_, _, _| Response::ok("{}").into());
+        ctx.route("/other", |_, _, _| Response::ok("").into());
+        ctx.help(
+            "/state",
+            &libprocess::system::help_text("Shows the state.", Some("All of it.\n"), None, None),
+        );
+    }
+}
+
+async fn get_help(runtime: &libprocess::Runtime, path: &str, agent: &str) -> common::RawResponse {
+    common::request(
+        runtime.address(),
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: {agent}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn help_lists_every_process_and_route_with_its_page() {
+    let runtime = common::start_with(Config {
+        delegate: Some("master".into()),
+        ..Config::loopback()
+    })
+    .await;
+    let master = runtime.spawn("master", Documented).unwrap();
+
+    let index = get_help(&runtime, "/help", "curl/8.5.0").await;
+    assert_eq!(index.header("Content-Type"), Some("text/x-markdown"));
+    let text = index.text();
+    assert!(text.starts_with("## HELP\n"), "{text}");
+    for id in ["logging", "master", "metrics", "profiler", "system"] {
+        assert!(
+            text.contains(&format!("> [/{id}][{id}]\n")),
+            "{id} in {text}"
+        );
+        assert!(
+            text.contains(&format!("[{id}]: help/{id}\n")),
+            "{id} in {text}"
+        );
+    }
+    assert!(!text.contains("[/__processes__]") && !text.contains("[/help]"));
+
+    let routes = get_help(&runtime, "/help/master", "curl/8.5.0")
+        .await
+        .text();
+    assert_eq!(
+        routes,
+        "## `/master` ##\n> [/master/other][master/other]\n> [/master/state][master/state]\n\n\
+         [master/other]: master/other\n[master/state]: master/state\n"
+    );
+    // The delegate's pages name the bare path too.
+    assert_eq!(
+        get_help(&runtime, "/help/master/state", "curl/8.5.0")
+            .await
+            .text(),
+        "### USAGE ###\n>        /state\n>        /master/state\n\n\
+         ### TL;DR; ###\nShows the state.\n\n### DESCRIPTION ###\nAll of it.\n\n"
+    );
+    assert_eq!(
+        get_help(&runtime, "/help/master/other", "curl/8.5.0")
+            .await
+            .text(),
+        "## No help page for `/master/other`\n\n"
+    );
+    let snapshot = get_help(&runtime, "/help/metrics/snapshot", "curl/8.5.0")
+        .await
+        .text();
+    assert!(snapshot.contains("### TL;DR; ###"), "{snapshot}");
+
+    // As in libprocess, `/help/<id>` is routed only for processes with
+    // pages; a missing route of a known process is a 400.
+    assert_eq!(
+        get_help(&runtime, "/help/nobody", "curl/8.5.0")
+            .await
+            .status,
+        404
+    );
+    let refused = get_help(&runtime, "/help/master/nothing", "curl/8.5.0").await;
+    assert_eq!(
+        (refused.status, refused.text().as_str()),
+        (400, "No help available for '/master/nothing'.\n")
+    );
+
+    let json: Value =
+        serde_json::from_slice(&get_help(&runtime, "/help?format=json", "x").await.body).unwrap();
+    let master_entry = json["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|process| process["id"] == "master")
+        .unwrap();
+    let names: Vec<&str> = master_entry["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|endpoint| endpoint["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["/other", "/state"]);
+
+    // Browsers get a page.
+    let page = get_help(&runtime, "/help/master/state", "Mozilla/5.0").await;
+    assert_eq!(page.header("Content-Type"), Some("text/html"));
+    assert!(page.text().contains("&gt;        /master/state"));
+
+    // A terminated process's pages go with it.
+    master.terminate();
+    master.wait().await;
+    assert_eq!(
+        get_help(&runtime, "/help/master", "curl/8.5.0")
+            .await
+            .status,
+        400
+    );
     runtime.shutdown().await;
 }
 
@@ -244,6 +367,7 @@ async fn processes_lists_live_processes_with_queues_and_counters() {
         "logging",
         "profiler",
         "system",
+        "help",
         "__processes__",
     ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
