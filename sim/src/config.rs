@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use detector::{MasterDetector, ZooKeeperMasterDetector};
 use libprocess::Upid;
 use proto::mesos::{Attribute, value};
 use resources::{Resources, Value};
 
 use crate::SimError;
+use crate::fleet::standalone_detector;
 use crate::runner::{CommandTasks, SimulatedTasks, TaskRunner};
 
 /// Resources an agent falls back to when `--resources` leaves one of the
@@ -25,6 +27,9 @@ const DEFAULT_RESOURCES: [(&str, &str); 4] = [
     ("disk", "disk:10240"),
     ("ports", "ports:[31000-32000]"),
 ];
+
+/// The agent's `--zk_session_timeout` default.
+pub const DEFAULT_ZK_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Mesos's `--registration_backoff_factor` default.
 pub const DEFAULT_REGISTRATION_BACKOFF_FACTOR: Duration = Duration::from_secs(1);
@@ -110,6 +115,20 @@ impl MasterAddress {
         }
         Ok(MasterAddress::Pid(upid))
     }
+
+    /// The detector the agents follow: a standalone one naming the fixed
+    /// master, or one reading the leader's znode in ZooKeeper.
+    pub fn detector(
+        &self,
+        zk_session_timeout: Duration,
+    ) -> Result<Arc<dyn MasterDetector>, SimError> {
+        Ok(match self {
+            MasterAddress::Pid(pid) => standalone_detector(pid),
+            MasterAddress::ZooKeeper(url) => {
+                Arc::new(ZooKeeperMasterDetector::new(url, zk_session_timeout)?)
+            }
+        })
+    }
 }
 
 /// Everything the `mesos-sim` command line sets.
@@ -121,6 +140,8 @@ pub struct Options {
     pub ip: Option<Ipv4Addr>,
     /// The port to listen on; every agent's UPID and `SlaveInfo.port` carry it.
     pub port: u16,
+    /// The ZooKeeper session timeout when `--master` is a `zk://` URL.
+    pub zk_session_timeout: Duration,
 }
 
 /// The `--help` text.
@@ -148,6 +169,7 @@ listens on one port, each speaking the agent's libprocess protocol.
                                     restarted simulator reregisters the same agents
   --seed=N                          seed for backoff and UUIDs (default: from the clock)
   --registration_backoff_factor=D   as the agent's flag (default 1secs)
+  --zk_session_timeout=D            as the agent's flag (default 10secs)
 ";
 
 impl Options {
@@ -166,6 +188,7 @@ impl Options {
         let mut work_dir = None;
         let mut seed = None;
         let mut backoff = DEFAULT_REGISTRATION_BACKOFF_FACTOR;
+        let mut zk_session_timeout = DEFAULT_ZK_SESSION_TIMEOUT;
 
         for arg in args {
             let Some(flag) = arg.strip_prefix("--") else {
@@ -201,6 +224,9 @@ impl Options {
                 "work_dir" => work_dir = Some(PathBuf::from(required()?)),
                 "seed" => seed = Some(parse_number(&name, &required()?)?),
                 "registration_backoff_factor" => backoff = parse_duration(&name, &required()?)?,
+                "zk_session_timeout" => {
+                    zk_session_timeout = parse_duration(&name, &required()?)?;
+                }
                 _ => return Err(SimError::flag(&name, "unknown flag (see --help)")),
             }
         }
@@ -227,6 +253,7 @@ impl Options {
             },
             ip,
             port,
+            zk_session_timeout,
         }))
     }
 }

@@ -53,8 +53,8 @@ mod runner;
 
 pub use agent::{AgentStatus, MESOS_VERSION};
 pub use config::{
-    DEFAULT_REGISTRATION_BACKOFF_FACTOR, FleetConfig, MasterAddress, Options, USAGE,
-    agent_resources, parse_attributes,
+    DEFAULT_REGISTRATION_BACKOFF_FACTOR, DEFAULT_ZK_SESSION_TIMEOUT, FleetConfig, MasterAddress,
+    Options, USAGE, agent_resources, parse_attributes,
 };
 pub use error::SimError;
 pub use fleet::{Fleet, master_info, standalone_detector};

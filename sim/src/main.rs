@@ -1,11 +1,9 @@
 //! `mesos-sim`: see `--help` and the library's guide.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use detector::MasterDetector;
-use mesos_sim::{Fleet, MasterAddress, Options, SimError, USAGE, standalone_detector};
+use mesos_sim::{Fleet, Options, SimError, USAGE};
 
 /// How often the progress line is logged.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
@@ -49,7 +47,7 @@ fn run(options: Options) -> Result<(), SimError> {
         .map_err(|error| SimError::Libprocess(error.into()))?;
     tokio.block_on(async move {
         let runtime = libprocess::Runtime::start(config).await?;
-        let detector = detector_for(&options.master)?;
+        let detector = options.master.detector(options.zk_session_timeout)?;
         let agents = options.fleet.agents;
         let mut fleet = Fleet::start(&runtime, options.fleet, detector).await?;
         tracing::info!(agents, address = %runtime.address(), "simulated agents started");
@@ -65,18 +63,6 @@ fn run(options: Options) -> Result<(), SimError> {
         runtime.shutdown().await;
         outcome
     })
-}
-
-fn detector_for(master: &MasterAddress) -> Result<Arc<dyn MasterDetector>, SimError> {
-    match master {
-        MasterAddress::Pid(pid) => Ok(standalone_detector(pid)),
-        MasterAddress::ZooKeeper(url) => Err(SimError::Flag {
-            flag: "master".to_owned(),
-            reason: format!(
-                "{url}: ZooKeeper detection is not available in this build yet; use host:port"
-            ),
-        }),
-    }
 }
 
 async fn log_progress(fleet: &Fleet) {
