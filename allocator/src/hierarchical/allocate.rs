@@ -200,7 +200,7 @@ impl HierarchicalAllocator {
             if agent.available().is_empty() {
                 continue;
             }
-            let reach = Reach::of(agent, stage, quota);
+            let reach = Reach::of(stage, quota);
             if reach.nothing_for(
                 quota.stage_open(stage, reach.headroom),
                 agent,
@@ -424,8 +424,9 @@ impl HierarchicalAllocator {
 /// What an agent has left, as far as passing it over goes.
 struct Reach {
     stage: Stage,
-    /// Names of its available quota-counted resources.
-    names: Names,
+    /// Names of its available quota-counted resources; worked out when
+    /// first needed.
+    names: Cell<Option<Names>>,
     /// [`QuotaState::headroom_names`] in the fair stage.
     headroom: Names,
     custom_minimums: bool,
@@ -435,21 +436,14 @@ struct Reach {
 }
 
 impl Reach {
-    fn of(agent: &Agent, stage: Stage, quota: &QuotaState) -> Reach {
-        let names = agent
-            .available()
-            .iter()
-            .filter(|resource| is_quota_resource(resource))
-            .fold(Names::NONE, |names, resource| {
-                names | Names::of(resource.name())
-            });
+    fn of(stage: Stage, quota: &QuotaState) -> Reach {
         let headroom = match stage {
             Stage::Quota => Names::ALL,
             Stage::Fair => quota.headroom_names(),
         };
         Reach {
             stage,
-            names,
+            names: Cell::new(None),
             headroom,
             custom_minimums: quota.custom_minimums,
             leftovers: Cell::new(None),
@@ -460,7 +454,9 @@ impl Reach {
     /// can be offered nothing on `agent`: the quota stage offers only with
     /// some guarantee met, the fair stage also what quota does not count.
     fn nothing_for(&self, open: Names, agent: &Agent, options: &Options) -> bool {
-        if !(self.names & open).is_empty() {
+        // With every name open there is rarely anything to skip: not worth
+        // a look at the agent's resources.
+        if open == Names::ALL || !(self.names(agent) & open).is_empty() {
             return false;
         }
         if self.stage == Stage::Quota {
@@ -475,6 +471,21 @@ impl Reach {
             }
         };
         !leftovers
+    }
+
+    fn names(&self, agent: &Agent) -> Names {
+        if let Some(names) = self.names.get() {
+            return names;
+        }
+        let names = agent
+            .available()
+            .iter()
+            .filter(|resource| is_quota_resource(resource))
+            .fold(Names::NONE, |names, resource| {
+                names | Names::of(resource.name())
+            });
+        self.names.set(Some(names));
+        names
     }
 
     /// Whether what quota does not count (ports, reservations, revocable)

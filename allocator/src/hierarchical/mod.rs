@@ -1161,7 +1161,8 @@ impl Allocator for HierarchicalAllocator {
 
     fn allocate(&mut self, now: Instant, sink: &mut dyn OfferSink) {
         self.pending = None;
-        let agents: Vec<AgentKey> = self.agents.iter().map(|(key, _)| key).collect();
+        let mut agents = Vec::with_capacity(self.agent_keys.len());
+        agents.extend(self.agents.iter().map(|(key, _)| key));
         self.run(agents, now, sink);
     }
 
