@@ -28,6 +28,7 @@ mod observer;
 mod validation;
 
 use allocator::{Allocator, HierarchicalAllocator, SorterKind};
+use authorizer::{Authorizer, LocalAuthorizer};
 use detector::{
     MasterContender, MasterDetector, StandaloneMasterContender, StandaloneMasterDetector,
 };
@@ -70,6 +71,7 @@ pub struct MasterBuilder {
     hooks: HookManager,
     agent_removal_limiter: Option<Arc<dyn RateLimiter>>,
     allocator: Option<Box<dyn Allocator>>,
+    authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 impl MasterBuilder {
@@ -77,12 +79,20 @@ impl MasterBuilder {
         Self {
             flags,
             allocator: None,
+            authorizer: None,
             storage: None,
             contender: None,
             detector: None,
             hooks: HookManager::new(),
             agent_removal_limiter: None,
         }
+    }
+
+    /// The authorizer to use instead of the one `--authorizers` and
+    /// `--acls` describe.
+    pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
     }
 
     /// The allocator to use instead of the one `--allocator` names.
@@ -225,13 +235,10 @@ impl MasterBuilder {
             };
 
         tracing::info!(stage = "authorizer", "creating the authorizer");
-        if flags.acls.is_some() {
-            return Err(StartupError::new(
-                "authorizer",
-                "Flag '--acls': the local authorizer is not available in this master yet; \
-                 remove --acls (every action is then permitted, as in Mesos without ACLs)",
-            ));
-        }
+        let authorizer = match self.authorizer {
+            Some(authorizer) => Some(authorizer),
+            None => authorizer_from_flags(&flags, &loaded)?,
+        };
 
         tracing::info!(
             stage = "agent removal rate limiter",
@@ -274,6 +281,7 @@ impl MasterBuilder {
             detector,
             hooks,
             agent_removal_limiter,
+            authorizer,
             status: status_updates,
         })
     }
@@ -291,6 +299,8 @@ pub struct Master {
     pub detector: Arc<dyn MasterDetector>,
     pub hooks: HookManager,
     pub agent_removal_limiter: Arc<dyn RateLimiter>,
+    /// `None` without `--acls`: every action is permitted, as in Mesos.
+    pub authorizer: Option<Arc<dyn Authorizer>>,
     status: watch::Receiver<master::Status>,
 }
 
@@ -377,6 +387,30 @@ fn module_stage_unavailable(
         format!("no built-in implementation or loaded {kind} module has this name")
     };
     StartupError::new(stage, format!("Flag '--{flag}={name}': {problem}; {fix}"))
+}
+
+/// Mesos's rule: `--authorizers=local` with `--acls` is the local authorizer;
+/// `local` without ACLs is no authorizer at all; another name is a module.
+fn authorizer_from_flags(
+    flags: &MasterFlags,
+    loaded: &modules::ModuleManager,
+) -> Result<Option<Arc<dyn Authorizer>>, StartupError> {
+    if flags.authorizers != "local" {
+        return Err(module_stage_unavailable(
+            loaded,
+            "authorizer",
+            "authorizers",
+            &flags.authorizers,
+            modules::Kind::Authorizer,
+            "use 'local' (the default) with --acls",
+        ));
+    }
+    let Some(acls) = &flags.acls else {
+        return Ok(None);
+    };
+    let local = LocalAuthorizer::from_json(&acls.to_value())
+        .map_err(|e| StartupError::new("authorizer", e))?;
+    Ok(Some(Arc::new(local)))
 }
 
 fn runtime_config(flags: &MasterFlags) -> Result<Config, StartupError> {

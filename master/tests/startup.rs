@@ -237,3 +237,31 @@ fn bad_startup_input_ends_with_one_line_and_exit_code_1() {
         );
     }
 }
+
+/// Mesos's rule: `--acls` makes the local authorizer; without it there is
+/// none, and every action is permitted.
+#[tokio::test]
+async fn acls_make_the_local_authorizer() {
+    let master = start(&["--registry=in_memory"]).await;
+    assert!(master.authorizer.is_none());
+
+    let acls = r#"--acls={"permissive":false,"get_endpoints":[{"principals":{"values":["ops"]},"paths":{"values":["/metrics/snapshot"]}}]}"#;
+    let master = start(&["--registry=in_memory", acls]).await;
+    let authorizer = master
+        .authorizer
+        .as_ref()
+        .expect("--acls builds an authorizer");
+    let may_read_metrics = |principal: &'static str| {
+        let request = authorizer::Request {
+            subject: Some(authorizer::Subject::principal(principal)),
+            action: authorizer::Action::GetEndpointWithPath,
+            object: Some(authorizer::Object::value("/metrics/snapshot")),
+        };
+        async move { authorizer.authorized(&request).await.unwrap() }
+    };
+    assert!(may_read_metrics("ops").await);
+    assert!(
+        !may_read_metrics("dev").await,
+        "not permissive: unlisted principals are denied"
+    );
+}
