@@ -98,6 +98,18 @@ struct Body<'a> {
     json: Option<Json>,
 }
 
+impl Body<'_> {
+    /// Where the body was captured, for failure messages.
+    fn place(&self) -> String {
+        format!(
+            "{} #{} {:?}",
+            self.record.scenario,
+            self.record.seq(),
+            self.api
+        )
+    }
+}
+
 fn bodies(records: &[Record]) -> Vec<Body<'_>> {
     let mut out = Vec::new();
     for record in records {
@@ -190,13 +202,7 @@ fn protobuf_bodies_reencode_to_the_same_bytes() {
     let records = common::records();
     let mut covered = Vec::new();
     for body in bodies(&records).iter().filter(|b| b.json.is_none()) {
-        let place = format!(
-            "{} #{} {:?}",
-            body.record.scenario,
-            body.record.seq(),
-            body.api
-        );
-        assert_reencodes(body.api, &body.bytes, &place);
+        assert_reencodes(body.api, &body.bytes, &body.place());
         if !covered.contains(&body.api) {
             covered.push(body.api);
         }
@@ -218,20 +224,11 @@ fn json_that_mesos_wrote_renders_back_to_the_same_text() {
     let mut differing = Vec::new();
     for body in bodies(&records).iter().filter(|b| b.from_mesos) {
         let Some(json) = &body.json else { continue };
-        let ours = body.api.rerender(json).unwrap_or_else(|e| {
-            panic!(
-                "{} #{} {:?}: {e}",
-                body.record.scenario,
-                body.record.seq(),
-                body.api
-            )
-        });
-        let place = format!(
-            "{} #{} {:?}",
-            body.record.scenario,
-            body.record.seq(),
-            body.api
-        );
+        let place = body.place();
+        let ours = body
+            .api
+            .rerender(json)
+            .unwrap_or_else(|e| panic!("{place}: {e}"));
         // Text, not values: key order matters too.
         if text(&ours) != text(json) {
             // Only Mesos's hand-written GET_STATE-style writers differ from
@@ -257,20 +254,11 @@ fn json_that_clients_wrote_means_the_same_to_us() {
     let mut checked = 0;
     for body in bodies(&records).iter().filter(|b| !b.from_mesos) {
         let Some(json) = &body.json else { continue };
-        let ours = body.api.rerender(json).unwrap_or_else(|e| {
-            panic!(
-                "{} #{} {:?}: {e}",
-                body.record.scenario,
-                body.record.seq(),
-                body.api
-            )
-        });
-        let place = format!(
-            "{} #{} {:?}",
-            body.record.scenario,
-            body.record.seq(),
-            body.api
-        );
+        let place = body.place();
+        let ours = body
+            .api
+            .rerender(json)
+            .unwrap_or_else(|e| panic!("{place}: {e}"));
         common::assert_json_equivalent(&body.api.descriptor(), json, &ours, &place, false);
         checked += 1;
     }
