@@ -1,19 +1,18 @@
 //! Dominant Resource Fairness.
 
-use super::tree::{NodeId, ROOT, Tree};
-use super::{ClientId, Sorter};
+use super::tree::{Node, NodeId, ROOT, Tree};
+use super::{ClientId, Order};
 use resources::ResourceQuantities;
 use std::collections::{BTreeSet, HashSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-/// Orders siblings by ascending dominant share, then fewer allocations, then
-/// path. The order is kept incrementally as allocations change; only a change
-/// of pool, weights or membership re-sorts the whole tree (lazily, on
-/// [`Sorter::sort`]).
+/// Dominant Resource Fairness: siblings ordered by ascending dominant
+/// share, then fewer allocations, then path. The order is kept
+/// incrementally as allocations change; only a change of pool, weights or
+/// membership re-sorts the whole tree (lazily, on sort).
 #[derive(Debug)]
-pub struct DrfSorter {
-    tree: Tree,
+pub struct DrfOrder {
     /// The pool per resource name, without excluded names or zeros.
     total: Vec<(Arc<str>, f64)>,
     total_quantities: ResourceQuantities,
@@ -47,10 +46,9 @@ fn ordered_bits(value: f64) -> i64 {
     bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
 
-impl DrfSorter {
-    pub fn new(excluded: impl IntoIterator<Item = String>) -> DrfSorter {
-        DrfSorter {
-            tree: Tree::new(),
+impl DrfOrder {
+    pub(super) fn new(excluded: impl IntoIterator<Item = String>) -> DrfOrder {
+        DrfOrder {
             total: Vec::new(),
             total_quantities: ResourceQuantities::new(),
             excluded: excluded.into_iter().collect(),
@@ -62,69 +60,84 @@ impl DrfSorter {
     }
 
     /// The node's dominant share divided by its weight.
-    fn share(&self, id: NodeId) -> f64 {
-        let allocation = &self.tree.node(id).allocation;
+    fn share(&self, tree: &Tree, id: NodeId) -> f64 {
+        let allocation = &tree.node(id).allocation;
         let share = self
             .total
             .iter()
             .map(|(name, total)| allocation.get(name).as_f64() / total)
             .fold(0.0, f64::max);
-        share / self.tree.weight(id)
+        share / tree.weight(id)
     }
 
-    fn key(&self, id: NodeId) -> Key {
-        let node = self.tree.node(id);
+    fn key(&self, tree: &Tree, id: NodeId) -> Key {
         Key {
-            share: ordered_bits(self.share(id)),
-            count: node.count,
+            share: ordered_bits(self.share(tree, id)),
+            count: tree.node(id).count,
             rank: self.ranks[id],
             node: u32::try_from(id).expect("fewer than 2^32 nodes"),
         }
     }
 
-    fn resort(&mut self) {
-        let capacity = self.tree.capacity();
+    fn resort(&mut self, tree: &Tree) {
+        let capacity = tree.capacity();
         self.order.clear();
         self.order.resize_with(capacity, BTreeSet::new);
         self.keys.clear();
         self.keys.resize(capacity, None);
-        let mut ordered: Vec<NodeId> = self
-            .tree
+        let mut ordered: Vec<NodeId> = tree
             .node_ids()
             .filter(|id| {
-                let node = self.tree.node(*id);
+                let node = tree.node(*id);
                 !node.is_leaf() || node.active
             })
             .collect();
-        ordered.sort_unstable_by(|a, b| self.tree.node(*a).path.cmp(&self.tree.node(*b).path));
+        ordered.sort_unstable_by(|a, b| tree.node(*a).path.cmp(&tree.node(*b).path));
         self.ranks.clear();
         self.ranks.resize(capacity, 0);
         for (rank, id) in ordered.iter().enumerate() {
             self.ranks[*id] = u32::try_from(rank).expect("fewer than 2^32 nodes");
         }
         for id in ordered {
-            let key = self.key(id);
-            let parent = self
-                .tree
-                .node(id)
-                .parent
-                .expect("non-root nodes have parents");
+            let key = self.key(tree, id);
+            let parent = tree.node(id).parent.expect("non-root nodes have parents");
             self.order[parent].insert(key);
             self.keys[id] = Some(key);
         }
         self.dirty = false;
     }
 
-    fn change_allocation(&mut self, client: ClientId, change: impl Fn(&mut super::tree::Node)) {
+    fn visit_node(
+        &self,
+        tree: &Tree,
+        id: NodeId,
+        visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        for key in &self.order[id] {
+            let id = key.node as NodeId;
+            match tree.node(id).client {
+                Some(client) => visit(client)?,
+                None => self.visit_node(tree, id, visit)?,
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Order for DrfOrder {
+    fn tree_changed(&mut self) {
+        self.dirty = true;
+    }
+
+    fn change_allocation(&mut self, tree: &mut Tree, client: ClientId, change: &dyn Fn(&mut Node)) {
         if self.dirty {
-            self.tree
-                .for_leaf_and_ancestors(client, |tree, id| change(tree.node_mut(id)));
+            tree.for_leaf_and_ancestors(client, |tree, id| change(tree.node_mut(id)));
             return;
         }
-        let mut current = self.tree.leaf(client);
+        let mut current = tree.leaf(client);
         while let Some(id) = current {
-            change(self.tree.node_mut(id));
-            current = self.tree.node(id).parent;
+            change(tree.node_mut(id));
+            current = tree.node(id).parent;
             // Re-key the node in its parent's order, if it is ordered. A
             // sole child keeps its stale key: nothing compares with it, and
             // a sibling's arrival re-sorts everything.
@@ -133,79 +146,11 @@ impl DrfSorter {
                 && let Some(old) = self.keys.get_mut(id).and_then(Option::take)
             {
                 self.order[parent].remove(&old);
-                let key = self.key(id);
+                let key = self.key(tree, id);
                 self.order[parent].insert(key);
                 self.keys[id] = Some(key);
             }
         }
-    }
-
-    fn visit_node(
-        &self,
-        id: NodeId,
-        visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        for key in &self.order[id] {
-            let id = key.node as NodeId;
-            match self.tree.node(id).client {
-                Some(client) => visit(client)?,
-                None => self.visit_node(id, visit)?,
-            }
-        }
-        ControlFlow::Continue(())
-    }
-}
-
-impl Sorter for DrfSorter {
-    fn add(&mut self, client: ClientId, path: &str) {
-        if self.tree.add(client, path) {
-            self.dirty = true;
-        }
-    }
-
-    fn remove(&mut self, client: ClientId) {
-        if self.tree.remove(client) {
-            self.dirty = true;
-        }
-    }
-
-    fn activate(&mut self, client: ClientId) {
-        self.set_active(client, true);
-    }
-
-    fn deactivate(&mut self, client: ClientId) {
-        self.set_active(client, false);
-    }
-
-    fn contains(&self, client: ClientId) -> bool {
-        self.tree.leaf(client).is_some()
-    }
-
-    fn update_weight(&mut self, path: &str, weight: f64) {
-        self.tree.set_weight(path, weight);
-        self.dirty = true;
-    }
-
-    fn allocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
-        self.change_allocation(client, |node| {
-            node.allocation += quantities;
-            node.count += 1;
-        });
-    }
-
-    fn unallocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
-        self.change_allocation(client, |node| node.allocation -= quantities);
-    }
-
-    fn allocation(&self, client: ClientId) -> ResourceQuantities {
-        self.tree
-            .leaf(client)
-            .map(|id| self.tree.node(id).allocation.clone())
-            .unwrap_or_default()
-    }
-
-    fn total_allocation(&self) -> &ResourceQuantities {
-        &self.tree.node(ROOT).allocation
     }
 
     fn set_total(&mut self, total: &ResourceQuantities) {
@@ -221,30 +166,22 @@ impl Sorter for DrfSorter {
         self.dirty = true;
     }
 
-    fn sort(&mut self) {
+    fn sort(&mut self, tree: &Tree) {
         if self.dirty {
-            self.resort();
+            self.resort(tree);
         }
     }
 
-    fn visit(&self, visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn visit(
+        &self,
+        tree: &Tree,
+        visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         debug_assert!(!self.dirty, "sort() before visit()");
         if self.order.is_empty() {
             return ControlFlow::Continue(());
         }
-        self.visit_node(ROOT, visit)
-    }
-}
-
-impl DrfSorter {
-    fn set_active(&mut self, client: ClientId, active: bool) {
-        if let Some(id) = self.tree.leaf(client) {
-            let node = self.tree.node_mut(id);
-            if node.active != active {
-                node.active = active;
-                self.dirty = true;
-            }
-        }
+        self.visit_node(tree, ROOT, visit)
     }
 }
 

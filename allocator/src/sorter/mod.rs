@@ -11,6 +11,8 @@
 //! the largest fraction of the pool a node holds of any scalar resource,
 //! divided by its weight; ties go to the node allocated fewer times, then to
 //! the smaller path. [`RandomSorter`] shuffles, weighted, at each level.
+Both are a [`TreeSorter`]: the client tree and its bookkeeping are the
+same, only the [`Order`] kept over it differs.
 //!
 //! The allocator calls [`Sorter::sort`] then [`Sorter::visit`]: sorting
 //! is where pending work happens (a DRF re-sort after the pool changed, a
@@ -21,14 +23,15 @@ mod drf;
 mod random;
 mod tree;
 
-pub use drf::DrfSorter;
-pub use random::RandomSorter;
+use drf::DrfOrder;
+use random::RandomOrder;
 
 use crate::rng::Rng;
 use resources::ResourceQuantities;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::ControlFlow;
+use tree::{Node, ROOT, Tree};
 
 /// A sorter's handle for one client, chosen by the caller (the allocator
 /// uses its dense role or framework keys).
@@ -57,7 +60,7 @@ impl SorterKind {
     pub fn create(self, excluded: &BTreeSet<String>, seed: u64) -> Box<dyn Sorter> {
         match self {
             SorterKind::Drf => Box::new(DrfSorter::new(excluded.clone())),
-            SorterKind::Random => Box::new(RandomSorter::new(Rng::new(seed))),
+            SorterKind::Random => Box::new(RandomSorter::with_rng(Rng::new(seed))),
         }
     }
 }
@@ -113,5 +116,142 @@ pub trait Sorter: fmt::Debug + Send {
             ControlFlow::Continue(())
         });
         order
+    }
+}
+
+/// Orders siblings by ascending dominant share, then fewer allocations,
+/// then path.
+pub type DrfSorter = TreeSorter<DrfOrder>;
+
+/// Each [`Sorter::sort`] draws a new order by weighted shuffles.
+pub type RandomSorter = TreeSorter<RandomOrder>;
+
+/// What tells one sorter from another: how the clients of a [`Tree`] are
+/// ordered. The tree's bookkeeping (membership, activity, weights,
+/// allocations) is shared by [`TreeSorter`].
+pub trait Order: fmt::Debug + Send {
+    /// Membership, activity or weights changed.
+    fn tree_changed(&mut self);
+
+    /// Applies `change` to the client's leaf and each ancestor, keeping
+    /// the order up to date as it goes.
+    fn change_allocation(&mut self, tree: &mut Tree, client: ClientId, change: &dyn Fn(&mut Node));
+
+    /// The pool changed.
+    fn set_total(&mut self, total: &ResourceQuantities);
+
+    fn sort(&mut self, tree: &Tree);
+
+    fn visit(
+        &self,
+        tree: &Tree,
+        visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>,
+    ) -> ControlFlow<()>;
+}
+
+/// A [`Sorter`]: the client tree, ordered by `O`.
+#[derive(Debug)]
+pub struct TreeSorter<O> {
+    tree: Tree,
+    order: O,
+}
+
+impl DrfSorter {
+    /// `excluded` resource names do not count towards shares.
+    pub fn new(excluded: impl IntoIterator<Item = String>) -> DrfSorter {
+        TreeSorter {
+            tree: Tree::new(),
+            order: DrfOrder::new(excluded),
+        }
+    }
+}
+
+impl RandomSorter {
+    pub(crate) fn with_rng(rng: Rng) -> RandomSorter {
+        TreeSorter {
+            tree: Tree::new(),
+            order: RandomOrder::new(rng),
+        }
+    }
+}
+
+impl<O: Order> TreeSorter<O> {
+    fn set_active(&mut self, client: ClientId, active: bool) {
+        if let Some(id) = self.tree.leaf(client) {
+            let node = self.tree.node_mut(id);
+            if node.active != active {
+                node.active = active;
+                self.order.tree_changed();
+            }
+        }
+    }
+}
+
+impl<O: Order> Sorter for TreeSorter<O> {
+    fn add(&mut self, client: ClientId, path: &str) {
+        if self.tree.add(client, path) {
+            self.order.tree_changed();
+        }
+    }
+
+    fn remove(&mut self, client: ClientId) {
+        if self.tree.remove(client) {
+            self.order.tree_changed();
+        }
+    }
+
+    fn activate(&mut self, client: ClientId) {
+        self.set_active(client, true);
+    }
+
+    fn deactivate(&mut self, client: ClientId) {
+        self.set_active(client, false);
+    }
+
+    fn contains(&self, client: ClientId) -> bool {
+        self.tree.leaf(client).is_some()
+    }
+
+    fn update_weight(&mut self, path: &str, weight: f64) {
+        self.tree.set_weight(path, weight);
+        self.order.tree_changed();
+    }
+
+    fn allocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
+        self.order
+            .change_allocation(&mut self.tree, client, &|node: &mut Node| {
+                node.allocation += quantities;
+                node.count += 1;
+            });
+    }
+
+    fn unallocated(&mut self, client: ClientId, quantities: &ResourceQuantities) {
+        self.order
+            .change_allocation(&mut self.tree, client, &|node: &mut Node| {
+                node.allocation -= quantities
+            });
+    }
+
+    fn allocation(&self, client: ClientId) -> ResourceQuantities {
+        self.tree
+            .leaf(client)
+            .map(|id| self.tree.node(id).allocation.clone())
+            .unwrap_or_default()
+    }
+
+    fn total_allocation(&self) -> &ResourceQuantities {
+        &self.tree.node(ROOT).allocation
+    }
+
+    fn set_total(&mut self, total: &ResourceQuantities) {
+        self.order.set_total(total);
+    }
+
+    fn sort(&mut self) {
+        self.order.sort(&self.tree);
+    }
+
+    fn visit(&self, visit: &mut dyn FnMut(ClientId) -> ControlFlow<()>) -> ControlFlow<()> {
+        self.order.visit(&self.tree, visit)
     }
 }

@@ -7,17 +7,17 @@ use resources::ResourceQuantities;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(super) type NodeId = usize;
+pub type NodeId = usize;
 
 /// The root: the whole tree, holding the total allocation.
-pub(super) const ROOT: NodeId = 0;
+pub const ROOT: NodeId = 0;
 
 /// The name under which a client sits below an internal node of its own
 /// path (client `a` once `a/b` exists).
 const VIRTUAL: &str = ".";
 
 #[derive(Debug)]
-pub(super) struct Node {
+pub struct Node {
     /// The client path (`a/b`); a virtual leaf has its internal node's path.
     pub path: Arc<str>,
     pub parent: Option<NodeId>,
@@ -49,7 +49,7 @@ impl Node {
 }
 
 #[derive(Debug)]
-pub(super) struct Tree {
+pub struct Tree {
     nodes: Vec<Option<Node>>,
     free: Vec<NodeId>,
     clients: FastMap<ClientId, NodeId>,
