@@ -11,8 +11,8 @@
 //! the largest fraction of the pool a node holds of any scalar resource,
 //! divided by its weight; ties go to the node allocated fewer times, then to
 //! the smaller path. [`RandomSorter`] shuffles, weighted, at each level.
-Both are a [`TreeSorter`]: the client tree and its bookkeeping are the
-same, only the [`Order`] kept over it differs.
+//! Both are a [`TreeSorter`]: the client tree and its bookkeeping are the
+//! same, only the [`Order`] kept over it differs.
 //!
 //! The allocator calls [`Sorter::sort`] then [`Sorter::visit`]: sorting
 //! is where pending work happens (a DRF re-sort after the pool changed, a
@@ -126,7 +126,7 @@ pub type DrfSorter = TreeSorter<DrfOrder>;
 /// Each [`Sorter::sort`] draws a new order by weighted shuffles.
 pub type RandomSorter = TreeSorter<RandomOrder>;
 
-/// What tells one sorter from another: how the clients of a [`Tree`] are
+/// What tells one sorter from another: how the clients of the tree are
 /// ordered. The tree's bookkeeping (membership, activity, weights,
 /// allocations) is shared by [`TreeSorter`].
 pub trait Order: fmt::Debug + Send {
