@@ -3,12 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::target_dir;
+
 /// Where Debian's `golang-github-mesos-mesos-go-dev` puts mesos-go 0.0.6.
 pub const MESOS_GO: &str = "/usr/share/gocode/src/github.com/mesos/mesos-go";
 
 /// Builds the one-file program `main_go` in GOPATH mode (Debian ships Go
 /// libraries for GOPATH, not modules), with `scratch` as its GOPATH, and
-/// returns the binary's path. Fails with the fix when `go` or mesos-go is
+/// returns the binary's path. The Go build cache lives under the cargo
+/// target directory, so mesos-go is compiled once, not once per test. Fails with the fix when `go` or mesos-go is
 /// missing, and with the compiler's output when the build fails.
 pub fn build_go_program(main_go: &Path, scratch: &Path) -> PathBuf {
     let go_available = Command::new("go")
@@ -34,7 +37,7 @@ pub fn build_go_program(main_go: &Path, scratch: &Path) -> PathBuf {
         .arg(name)
         .env("GO111MODULE", "off")
         .env("GOPATH", format!("{}:/usr/share/gocode", scratch.display()))
-        .env("GOCACHE", scratch.join("cache"))
+        .env("GOCACHE", target_dir().join("go-build-cache"))
         .env("GOFLAGS", "")
         .output()
         .expect("go build runs");

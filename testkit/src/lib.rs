@@ -8,8 +8,10 @@
 //!   dropped;
 //! - [`build_go_program`]: one of our Go programs, built in GOPATH mode
 //!   against Debian's Go libraries (mesos-go 0.0.6);
-//! - [`python_venv`]: a Python with PyPI packages (kazoo, pymesos), in a
-//!   virtual environment kept under the cargo target directory.
+//! - [`python_venv`]: a Python with PyPI packages (kazoo), in a virtual
+//!   environment kept under the cargo target directory;
+//! - [`pymesos_venv`]: the same with pymesos 0.3.15, whose HTTP parser
+//!   dependency needs rebuilding on Python 3.11.
 //!
 //! Servers here listen on loopback only, and a missing dependency is a test
 //! failure that says how to install it, never a skipped test.
@@ -19,11 +21,11 @@ mod python;
 mod zookeeper;
 
 pub use go::{MESOS_GO, build_go_program};
-pub use python::python_venv;
+pub use python::{pymesos_venv, python_venv};
 pub use zookeeper::ZooKeeper;
 
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `shared/golden/mesos-1.11`, beside the repository. Panics if absent.
 pub fn golden_dir() -> PathBuf {
@@ -42,4 +44,15 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .expect("bind an ephemeral loopback port")
         .port()
+}
+
+/// The cargo target directory of the running test binary
+/// (`<target>/<profile>/deps/<test>`): where tools built for the tests are
+/// kept between runs.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .expect("the test binary lives in <target>/<profile>/deps")
 }
