@@ -32,6 +32,10 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 /// As in libprocess, the scheme must be written `Basic`, and a secret
 /// containing `:` never matches (the decoded pair must split into exactly
 /// two parts). Cloning gives another handle to the same authenticator.
+///
+/// It is also a libprocess realm authenticator: give it to
+/// [`Runtime::set_authenticator`](libprocess::Runtime::set_authenticator)
+/// and every route of its realm is checked before its handler runs.
 #[derive(Debug, Clone)]
 pub struct BasicAuthenticator {
     realm: Arc<str>,
@@ -118,4 +122,13 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
             .zip(right)
             .fold(0, |difference, (a, b)| difference | (a ^ b))
             == 0
+}
+
+impl libprocess::Authenticator for BasicAuthenticator {
+    fn authenticate(&self, request: &Request) -> libprocess::Authentication {
+        match BasicAuthenticator::authenticate(self, request) {
+            Ok(principal) => libprocess::Authentication::Authenticated(principal.into()),
+            Err(unauthorized) => libprocess::Authentication::Refused(unauthorized),
+        }
+    }
 }

@@ -19,6 +19,7 @@
 //! registry that cannot be written), when the binary exits as Mesos does.
 
 mod agents;
+mod authentication;
 mod endpoints;
 mod info;
 mod json;
@@ -72,6 +73,7 @@ pub struct MasterBuilder {
     agent_removal_limiter: Option<Arc<dyn RateLimiter>>,
     allocator: Option<Box<dyn Allocator>>,
     authorizer: Option<Arc<dyn Authorizer>>,
+    authenticator: Option<Arc<dyn ::authentication::Authenticator>>,
 }
 
 impl MasterBuilder {
@@ -80,6 +82,7 @@ impl MasterBuilder {
             flags,
             allocator: None,
             authorizer: None,
+            authenticator: None,
             storage: None,
             contender: None,
             detector: None,
@@ -92,6 +95,16 @@ impl MasterBuilder {
     /// `--acls` describe.
     pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
         self.authorizer = Some(authorizer);
+        self
+    }
+
+    /// The authenticator of agents and scheduler drivers (over libprocess)
+    /// to use instead of the one `--authenticators` names.
+    pub fn authenticator(
+        mut self,
+        authenticator: Arc<dyn ::authentication::Authenticator>,
+    ) -> Self {
+        self.authenticator = Some(authenticator);
         self
     }
 
@@ -252,6 +265,21 @@ impl MasterBuilder {
 
         tracing::info!(stage = "master", "spawning the master");
         let info = master_info(&runtime, &flags);
+        let credentials = authentication::credentials_from_flags(&flags)?;
+        let authenticator = match self.authenticator {
+            Some(authenticator) => authenticator,
+            None => authentication::libprocess_authenticator(
+                &flags,
+                &runtime,
+                &info.hostname.clone().unwrap_or_default(),
+                credentials.clone(),
+            )?,
+        };
+        authentication::install_http_authenticators(&flags, &runtime, credentials.as_ref())?;
+        let authentications = authentication::Authentications::new(
+            authenticator,
+            flags.authentication_v0_timeout.to_std(),
+        );
         contender.initialize(info.clone());
         // Without ZooKeeper the master elects itself, as Mesos's main does.
         standalone.appoint(Some(info.clone()));
@@ -266,6 +294,7 @@ impl MasterBuilder {
             limiter: Arc::clone(&agent_removal_limiter),
             metrics: metrics::MasterMetrics::register(runtime.metrics(), std::time::Instant::now()),
             status,
+            authentications,
         });
         runtime
             .spawn("master", process)
@@ -449,6 +478,9 @@ fn runtime_config(flags: &MasterFlags) -> Result<Config, StartupError> {
         advertise_ip: ip("advertise_ip", &flags.advertise_ip)?,
         advertise_port,
         delegate: Some("master".to_owned()),
+        // Inert until `--authenticate_http_*` gives the realm an authenticator.
+        readonly_realm: Some(::authentication::READONLY_REALM.to_owned()),
+        readwrite_realm: Some(::authentication::READWRITE_REALM.to_owned()),
         ..from_env
     })
 }

@@ -36,6 +36,7 @@
 //! a registry that cannot be written stops the master ([`crate::Master::failed`]).
 
 use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
+use crate::authentication::Authentications;
 use crate::metrics::MasterMetrics;
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
 use crate::{endpoints, validation};
@@ -84,6 +85,7 @@ pub(crate) struct Parts {
     pub limiter: Arc<dyn RateLimiter>,
     pub metrics: MasterMetrics,
     pub status: watch::Sender<Status>,
+    pub authentications: Authentications,
 }
 
 pub(crate) struct MasterProcess {
@@ -104,9 +106,10 @@ pub(crate) struct MasterProcess {
     observer_config: ObserverConfig,
     hooks: HookManager,
     limiter: Arc<dyn RateLimiter>,
-    metrics: MasterMetrics,
+    pub(crate) metrics: MasterMetrics,
     status: watch::Sender<Status>,
     recovered_agents_timer: Option<Timer>,
+    pub(crate) authentications: Authentications,
 }
 
 impl std::fmt::Debug for MasterProcess {
@@ -148,6 +151,7 @@ impl MasterProcess {
             metrics: parts.metrics,
             status: parts.status,
             recovered_agents_timer: None,
+            authentications: parts.authentications,
         }
     }
 
@@ -427,6 +431,19 @@ impl MasterProcess {
         mut message: RegisterSlaveMessage,
     ) {
         self.metrics.messages_register_slave.increment();
+        if self.authentications.in_progress(&from) {
+            tracing::info!(%from, "queuing up registration request because authentication is still in progress");
+            let pid = from.clone();
+            self.authentications.defer(
+                &pid,
+                Box::new(move |master: &mut Self, ctx| master.register_agent(ctx, from, message)),
+            );
+            return;
+        }
+        if self.flags.authenticate_agents && self.authentications.principal(&from).is_none() {
+            tracing::warn!(%from, "refusing registration of agent because it is not authenticated");
+            return;
+        }
         if let Err(error) = validation::register_agent(&message) {
             tracing::warn!(%from, %error, "dropping registration of agent: invalid registration");
             return;
@@ -650,6 +667,19 @@ impl MasterProcess {
         mut message: ReregisterSlaveMessage,
     ) {
         self.metrics.messages_reregister_slave.increment();
+        if self.authentications.in_progress(&from) {
+            tracing::info!(%from, "queuing up reregistration request because authentication is still in progress");
+            let pid = from.clone();
+            self.authentications.defer(
+                &pid,
+                Box::new(move |master: &mut Self, ctx| master.reregister_agent(ctx, from, message)),
+            );
+            return;
+        }
+        if self.flags.authenticate_agents && self.authentications.principal(&from).is_none() {
+            tracing::warn!(%from, "refusing reregistration of agent because it is not authenticated");
+            return;
+        }
         let id = agent_id(&message.slave).to_owned();
         if self.agents.reregistering.contains(&id) {
             tracing::info!(agent = %id, %from, "ignoring reregister agent message: reregistration already in progress");
@@ -1029,6 +1059,8 @@ impl MasterProcess {
             return;
         }
         tracing::info!(agent = %id, %pid, "agent disconnected");
+        // It authenticates again before it reregisters.
+        self.authentications.forget(pid);
         agent.connected = false;
         agent.observer.dispatch(|observer, _| observer.disconnect());
         // An agent that answers pings but never reregisters (stuck in its
@@ -1225,6 +1257,10 @@ impl MasterProcess {
             tracing::error!(agent = id, %error, "the allocator did not know the agent");
         }
         if let Some(agent) = self.agents.remove(id) {
+            // Unless a new registration from that pid replaces it.
+            if !self.agents.registering.contains(&agent.pid) {
+                self.authentications.forget(&agent.pid);
+            }
             if let Some(timer) = &agent.reregistration_timer {
                 timer.cancel();
             }
@@ -1292,6 +1328,7 @@ fn is_terminal(state: proto::mesos::TaskState) -> bool {
 impl Process for MasterProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
         endpoints::install(ctx);
+        Self::install_agent_message(ctx, Self::authenticate);
         Self::install_agent_message(ctx, Self::register_agent);
         Self::install_agent_message(ctx, Self::reregister_agent);
         Self::install_agent_message(ctx, Self::unregister_agent);

@@ -11,6 +11,7 @@ use std::time::Instant;
 #[derive(Debug, Clone)]
 pub(crate) struct MasterMetrics {
     pub dropped_messages: Counter,
+    pub messages_authenticate: Counter,
     pub messages_register_slave: Counter,
     pub messages_reregister_slave: Counter,
     pub messages_unregister_slave: Counter,
@@ -52,6 +53,7 @@ impl MasterMetrics {
         let gauge = |name: &str| metrics.gauge(&format!("master/{name}"));
         MasterMetrics {
             dropped_messages: counter("dropped_messages"),
+            messages_authenticate: counter("messages_authenticate"),
             messages_register_slave: counter("messages_register_slave"),
             messages_reregister_slave: counter("messages_reregister_slave"),
             messages_unregister_slave: counter("messages_unregister_slave"),

@@ -15,6 +15,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
+/// Upper bound on waits for the master, so a bug fails a test instead of
+/// hanging it; nothing depends on how long things take.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
 pub fn flags(args: &[&str]) -> MasterFlags {
     let args = ["--ip=127.0.0.1", "--port=0", "--registry=in_memory"]
         .iter()
@@ -151,7 +155,18 @@ pub struct FakeAgent {
 
 impl FakeAgent {
     pub async fn start(master: &master::Master) -> FakeAgent {
-        let runtime = Runtime::start(Config::loopback()).await.unwrap();
+        FakeAgent::start_at(master, 0).await
+    }
+
+    /// An agent on loopback port `port` (0: any), e.g. where a killed agent
+    /// was, so that it comes back with the same pid.
+    pub async fn start_at(master: &master::Master, port: u16) -> FakeAgent {
+        let runtime = Runtime::start(Config {
+            port,
+            ..Config::loopback()
+        })
+        .await
+        .unwrap();
         let (sender, inbox) = mpsc::unbounded_channel();
         let answer_pings = Arc::new(AtomicBool::new(true));
         let pid = runtime

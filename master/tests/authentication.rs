@@ -1,0 +1,427 @@
+//! Authentication of agents over libprocess, as Mesos 1.11's master does it:
+//! a CRAM-MD5 exchange with an authenticatee of our own (and with mesos-go
+//! 0.0.6's, a Go program), the principal remembered for the pid it vouched
+//! for, `--authenticate_agents` refusing agents without one, registrations
+//! waiting for a running attempt, a second attempt discarding the first,
+//! and attempts that break or stall ending without leaking a session.
+//!
+//! The Go interop needs `go` and Debian's `golang-github-mesos-mesos-go-dev`
+//! (`cargo xtask setup` installs them); it fails, never skips, without them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use authentication::cram_md5;
+use common::{FakeAgent, Received, master_upid, metric, wait_for_metric};
+use libprocess::{Context, Message, Pid, Process, Runtime, Upid, generate_id};
+use proto::mesos::internal::{
+    AuthenticateMessage, AuthenticationStartMessage, AuthenticationStepMessage,
+};
+use tokio::sync::mpsc;
+
+const COMPLETED: &str = "mesos.internal.AuthenticationCompletedMessage";
+const FAILED: &str = "mesos.internal.AuthenticationFailedMessage";
+const MECHANISMS: &str = "mesos.internal.AuthenticationMechanismsMessage";
+const STEP: &str = "mesos.internal.AuthenticationStepMessage";
+const REGISTERED: &str = "mesos.internal.SlaveRegisteredMessage";
+
+/// `--credentials` with one agent principal, in a directory kept alive with
+/// the test.
+fn credentials_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.json");
+    std::fs::write(
+        &path,
+        r#"{"credentials":[{"principal":"agent","secret":"s3cret"}]}"#,
+    )
+    .unwrap();
+    let flag = format!("--credentials={}", path.display());
+    (dir, flag)
+}
+
+/// A master with `--authenticate_agents` and [`credentials_file`], plus
+/// `extra` flags.
+async fn start_master(extra: &[&str]) -> (master::Master, tempfile::TempDir) {
+    let (dir, credentials) = credentials_file();
+    let mut args = vec!["--authenticate_agents", credentials.as_str()];
+    args.extend_from_slice(extra);
+    (common::start(&args).await, dir)
+}
+
+struct AuthenticateeProcess {
+    inbox: mpsc::UnboundedSender<Received>,
+}
+
+impl Process for AuthenticateeProcess {
+    fn unhandled(&mut self, _ctx: &mut Context<Self>, message: Message) {
+        let _ = self.inbox.send(Received {
+            from: message.from,
+            name: message.name.to_string(),
+            body: message.body,
+        });
+    }
+}
+
+/// The client side of the exchange, driven step by step by the test: a
+/// `crammd5-authenticatee(N)` process on the agent's runtime, as an agent
+/// has one.
+struct Authenticatee {
+    pid: Pid<AuthenticateeProcess>,
+    inbox: mpsc::UnboundedReceiver<Received>,
+    master: Upid,
+}
+
+impl Authenticatee {
+    fn start(runtime: &Runtime, master: Upid) -> Authenticatee {
+        let (sender, inbox) = mpsc::unbounded_channel();
+        let pid = runtime
+            .spawn(
+                generate_id("crammd5-authenticatee"),
+                AuthenticateeProcess { inbox: sender },
+            )
+            .unwrap();
+        Authenticatee { pid, inbox, master }
+    }
+
+    fn send<M: prost::Message + prost::Name>(&self, to: &Upid, message: &M) {
+        let to = to.clone();
+        let body = message.encode_to_vec();
+        self.pid
+            .dispatch(move |_, ctx| ctx.send(&to, M::full_name(), body));
+    }
+
+    async fn expect(&mut self, name: &str) -> Received {
+        let received = self.inbox.recv().await.expect("the process runs");
+        assert_eq!(received.name, name);
+        received
+    }
+
+    /// Asks the master to authenticate `pid`; returns the session's UPID,
+    /// from its mechanisms message.
+    async fn begin(&mut self, pid: &Upid) -> Upid {
+        let master = self.master.clone();
+        self.send(
+            &master,
+            &AuthenticateMessage {
+                pid: pid.to_string(),
+            },
+        );
+        self.expect(MECHANISMS).await.from
+    }
+
+    /// Runs the rest of the exchange with `session`; returns the name of
+    /// the message that ended it.
+    async fn finish(&mut self, session: &Upid, principal: &str, secret: &str) -> String {
+        self.send(
+            session,
+            &AuthenticationStartMessage {
+                mechanism: cram_md5::MECHANISM.into(),
+                data: None,
+            },
+        );
+        let challenge: AuthenticationStepMessage = self.expect(STEP).await.decode();
+        let response = cram_md5::respond(principal, secret.as_bytes(), &challenge.data);
+        self.send(
+            session,
+            &AuthenticationStepMessage {
+                data: response.into_bytes(),
+            },
+        );
+        self.inbox.recv().await.expect("the process runs").name
+    }
+
+    async fn authenticate(&mut self, pid: &Upid, principal: &str, secret: &str) -> String {
+        let session = self.begin(pid).await;
+        self.finish(&session, principal, secret).await
+    }
+}
+
+/// An agent and an authenticatee on the agent's runtime.
+async fn agent_with_authenticatee(master: &master::Master) -> (FakeAgent, Authenticatee) {
+    let agent = FakeAgent::start(master).await;
+    let authenticatee = Authenticatee::start(&agent.runtime, master_upid(master));
+    (agent, authenticatee)
+}
+
+/// Asserts that `refused` (which sent one registration the master has
+/// handled) was not admitted: the Registrar admits in order, so once a
+/// later agent is registered, an admitted `refused` would be listed too.
+async fn assert_not_admitted(master: &master::Master, refused: &FakeAgent) {
+    let (mut witness, mut authenticatee) = agent_with_authenticatee(master).await;
+    let upid = witness.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "agent", "s3cret").await,
+        COMPLETED
+    );
+    witness.register().await;
+    let slaves = common::get_json(master, "/master/slaves").await;
+    let pids: Vec<&str> = slaves["slaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slave| slave["pid"].as_str().unwrap())
+        .collect();
+    assert_eq!(pids, [witness.upid().to_string()]);
+    assert!(!pids.contains(&refused.upid().to_string().as_str()));
+    assert_eq!(metric(master, "master/slave_registrations"), 1.0);
+}
+
+#[tokio::test]
+async fn an_agent_with_the_right_secret_registers() {
+    let (master, _dir) = start_master(&[]).await;
+    let (mut agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+
+    let session = authenticatee.begin(&upid).await;
+    assert!(
+        session.id().starts_with("crammd5-authenticator-session("),
+        "{session}"
+    );
+    assert_eq!(session.address(), master.runtime.address());
+    assert_eq!(
+        authenticatee.finish(&session, "agent", "s3cret").await,
+        COMPLETED
+    );
+    agent.register().await;
+
+    assert_eq!(metric(&master, "master/messages_authenticate"), 1.0);
+    assert_eq!(metric(&master, "master/authentication/succeeded"), 1.0);
+    wait_for_metric(&master, "master/authentication/sessions_active", 0.0).await;
+    assert!(!master.runtime.is_running(session.id()));
+}
+
+#[tokio::test]
+async fn an_agent_with_a_wrong_secret_is_refused() {
+    let (master, _dir) = start_master(&[]).await;
+    let (agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+
+    assert_eq!(
+        authenticatee.authenticate(&upid, "agent", "guess").await,
+        FAILED
+    );
+    agent.send(&common::golden_registration(agent.port()));
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+    assert_eq!(metric(&master, "master/authentication/failed"), 1.0);
+    assert_not_admitted(&master, &agent).await;
+}
+
+#[tokio::test]
+async fn an_agent_that_never_authenticated_is_refused() {
+    let (master, _dir) = start_master(&[]).await;
+    let agent = FakeAgent::start(&master).await;
+    agent.send(&common::golden_registration(agent.port()));
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+    assert_not_admitted(&master, &agent).await;
+}
+
+#[tokio::test]
+async fn without_the_flag_unauthenticated_agents_register() {
+    let (_dir, credentials) = credentials_file();
+    let master = common::start(&[&credentials]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    agent.register().await;
+    assert_eq!(metric(&master, "master/messages_authenticate"), 0.0);
+}
+
+#[tokio::test]
+async fn a_registration_during_authentication_waits_for_its_outcome() {
+    let (master, _dir) = start_master(&[]).await;
+    let (mut agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+
+    let session = authenticatee.begin(&upid).await;
+    // Same runtime, same connection: the master has the attempt first.
+    agent.send(&common::golden_registration(agent.port()));
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+    assert_eq!(
+        authenticatee.finish(&session, "agent", "s3cret").await,
+        COMPLETED
+    );
+    let registered = agent.expect(REGISTERED).await;
+    assert_eq!(registered.from.to_string(), master.info.pid());
+    // Handled once more after the outcome, as Mesos counts it.
+    assert_eq!(metric(&master, "master/messages_register_slave"), 2.0);
+}
+
+#[tokio::test]
+async fn a_second_attempt_discards_the_first() {
+    let (master, _dir) = start_master(&[]).await;
+    let (mut agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+
+    let first = authenticatee.begin(&upid).await;
+    let second = authenticatee.begin(&upid).await;
+    assert_ne!(first, second);
+    tokio::time::timeout(common::PATIENCE, master.runtime.wait(&first))
+        .await
+        .expect("the first session ends");
+    assert_eq!(
+        authenticatee.finish(&second, "agent", "s3cret").await,
+        COMPLETED
+    );
+    agent.register().await;
+    assert_eq!(metric(&master, "master/messages_authenticate"), 2.0);
+    wait_for_metric(&master, "master/authentication/sessions_active", 0.0).await;
+}
+
+#[tokio::test]
+async fn a_stalled_attempt_times_out_and_its_waiting_registration_is_dropped() {
+    let (master, _dir) = start_master(&["--authentication_v0_timeout=1secs"]).await;
+    let (agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+
+    let session = authenticatee.begin(&upid).await;
+    agent.send(&common::golden_registration(agent.port()));
+    wait_for_metric(&master, "master/authentication/timed_out", 1.0).await;
+    wait_for_metric(&master, "master/authentication/sessions_active", 0.0).await;
+    assert!(!master.runtime.is_running(session.id()));
+    // The waiting registration was dropped, never handled again.
+    assert_eq!(metric(&master, "master/messages_register_slave"), 1.0);
+    assert_not_admitted(&master, &agent).await;
+}
+
+#[tokio::test]
+async fn a_vanished_authenticatee_ends_its_session() {
+    let (master, _dir) = start_master(&[]).await;
+    let (agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+    let session = authenticatee.begin(&upid).await;
+    agent.kill().await;
+    wait_for_metric(&master, "master/authentication/errored", 1.0).await;
+    wait_for_metric(&master, "master/authentication/sessions_active", 0.0).await;
+    assert!(!master.runtime.is_running(session.id()));
+}
+
+#[tokio::test]
+async fn a_disconnected_agent_authenticates_again_before_reregistering() {
+    let (master, _dir) = start_master(&[]).await;
+    let (mut agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "agent", "s3cret").await,
+        COMPLETED
+    );
+    let id = agent.register().await;
+
+    // The agent restarts at the same address: a new runtime, same pid.
+    let port = agent.port();
+    agent.kill().await;
+    wait_for_metric(&master, "master/slaves_disconnected", 1.0).await;
+    let mut agent = FakeAgent::start_at(&master, port).await;
+    agent.send(&common::golden_reregistration(port, &id));
+    wait_for_metric(&master, "master/messages_reregister_slave", 1.0).await;
+    // Refused: an unchanged agent would have been reconnected at once.
+    assert_eq!(metric(&master, "master/slaves_disconnected"), 1.0);
+
+    let mut authenticatee = Authenticatee::start(&agent.runtime, master_upid(&master));
+    assert_eq!(
+        authenticatee.authenticate(&upid, "agent", "s3cret").await,
+        COMPLETED
+    );
+    agent.send(&common::golden_reregistration(port, &id));
+    agent
+        .expect("mesos.internal.SlaveReregisteredMessage")
+        .await;
+    assert_eq!(metric(&master, "master/slaves_connected"), 1.0);
+}
+
+/// The Go program of the `authentication` crate's interop test: mesos-go
+/// 0.0.6's SASL authenticatee, vouching for `-client`. Built once per test
+/// binary.
+fn mesos_go_authenticatee() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let scratch =
+            std::env::temp_dir().join(format!("master-authentication-go-{}", std::process::id()));
+        let main_go = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../authentication/tests/go/src/authenticatee/main.go");
+        testkit::build_go_program(&main_go, &scratch)
+    })
+}
+
+/// Runs the mesos-go authenticatee against `master` for `agent` with
+/// `secret`; returns its exit code and output.
+async fn mesos_go_authenticates(
+    master: &master::Master,
+    agent: &FakeAgent,
+    secret: &str,
+) -> (Option<i32>, String) {
+    let output = tokio::process::Command::new(mesos_go_authenticatee())
+        .arg(format!("-master={}", master.info.pid()))
+        .arg(format!("-client={}", agent.upid()))
+        .arg("-principal=agent")
+        .arg(format!("-secret={secret}"))
+        .arg("-logtostderr")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(common::PATIENCE, output)
+        .await
+        .expect("the Go program finishes")
+        .expect("the Go program runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+#[tokio::test]
+async fn mesos_go_authenticates_an_agent_with_the_right_secret() {
+    let (master, _dir) = start_master(&[]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    let (code, output) = mesos_go_authenticates(&master, &agent, "s3cret").await;
+    assert_eq!(code, Some(0), "{output}");
+    agent.register().await;
+    assert_eq!(metric(&master, "master/authentication/succeeded"), 1.0);
+}
+
+#[tokio::test]
+async fn mesos_go_is_refused_with_a_wrong_secret_and_so_is_its_agent() {
+    let (master, _dir) = start_master(&[]).await;
+    let agent = FakeAgent::start(&master).await;
+    let (code, output) = mesos_go_authenticates(&master, &agent, "guess").await;
+    // 3: mesos-go got AuthenticationFailedMessage.
+    assert_eq!(code, Some(3), "{output}");
+    assert_eq!(metric(&master, "master/authentication/failed"), 1.0);
+    agent.send(&common::golden_registration(agent.port()));
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+    assert_not_admitted(&master, &agent).await;
+}
+
+#[tokio::test]
+async fn unusable_credentials_stop_the_master_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let missing = dir.path().join("missing");
+    for path in [&empty, &missing] {
+        let flag = format!("--credentials={}", path.display());
+        let error = master::MasterBuilder::new(common::flags(&[&flag]))
+            .start()
+            .await
+            .expect_err("the master refuses to start");
+        assert_eq!(error.stage, "authentication");
+        assert!(
+            error.message.starts_with("Flag '--credentials': "),
+            "{error}"
+        );
+        assert!(
+            error.message.contains(&path.display().to_string()),
+            "{error}"
+        );
+    }
+
+    let error = master::MasterBuilder::new(common::flags(&["--authenticate_http_readonly"]))
+        .start()
+        .await
+        .expect_err("HTTP Basic needs credentials");
+    assert!(
+        error.message.contains("'--credentials'")
+            && error.message.contains("mesos-master-readonly"),
+        "{error}"
+    );
+}
