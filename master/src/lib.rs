@@ -20,12 +20,18 @@
 
 mod agents;
 mod authentication;
+mod driver;
 mod endpoints;
+mod frameworks;
 mod info;
 mod json;
 mod master;
 mod metrics;
 mod observer;
+mod offers;
+mod scheduler;
+mod scheduler_http;
+mod tasks;
 mod validation;
 
 use allocator::{Allocator, HierarchicalAllocator, SorterKind};
@@ -293,6 +299,7 @@ impl MasterBuilder {
             hooks: hooks.clone(),
             limiter: Arc::clone(&agent_removal_limiter),
             metrics: metrics::MasterMetrics::register(runtime.metrics(), std::time::Instant::now()),
+            scheduler_metrics: frameworks::SchedulerMetrics::register(runtime.metrics()),
             status,
             authentications,
         });

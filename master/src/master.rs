@@ -37,8 +37,11 @@
 
 use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
 use crate::authentication::Authentications;
+use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
+use crate::offers::Offers;
+use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
 use allocator::Allocator;
 use detector::MasterDetector;
@@ -84,6 +87,7 @@ pub(crate) struct Parts {
     pub hooks: HookManager,
     pub limiter: Arc<dyn RateLimiter>,
     pub metrics: MasterMetrics,
+    pub scheduler_metrics: SchedulerMetrics,
     pub status: watch::Sender<Status>,
     pub authentications: Authentications,
 }
@@ -98,8 +102,12 @@ pub(crate) struct MasterProcess {
     detector: Arc<dyn MasterDetector>,
     registrar: Option<Registrar>,
     recovering: bool,
-    allocator: Box<dyn Allocator>,
+    pub(crate) allocator: Box<dyn Allocator>,
     pub(crate) agents: Agents,
+    pub(crate) frameworks: Frameworks,
+    pub(crate) offers: Offers,
+    pub(crate) tasks: Tasks,
+    pub(crate) scheduler_metrics: SchedulerMetrics,
     /// Machines in maintenance mode DOWN: their agents may not (re)register.
     down_machines: HashSet<(String, String)>,
     next_agent_id: u64,
@@ -143,6 +151,10 @@ impl MasterProcess {
             recovering: false,
             allocator: parts.allocator,
             agents: Agents::default(),
+            frameworks: Frameworks::default(),
+            offers: Offers::default(),
+            tasks: Tasks::default(),
+            scheduler_metrics: parts.scheduler_metrics,
             down_machines: HashSet::new(),
             next_agent_id: 0,
             observer_config,
@@ -157,6 +169,11 @@ impl MasterProcess {
 
     fn elected(&self) -> bool {
         self.leader.as_ref() == Some(&self.info)
+    }
+
+    /// Elected and recovered from the registry: taking messages and calls.
+    pub(crate) fn recovered_registry(&self) -> bool {
+        self.elected() && self.registrar.is_some()
     }
 
     /// `--agent_ping_timeout` x `--max_agent_ping_timeouts`, told to agents
@@ -203,7 +220,7 @@ impl MasterProcess {
 
     /// Installs a handler for agent message `M`: dropped (and counted)
     /// before recovery, decoded with proto2's required-field checks.
-    fn install_agent_message<M>(
+    pub(crate) fn install_agent_message<M>(
         ctx: &mut Context<Self>,
         handler: fn(&mut Self, &mut Context<Self>, Upid, M),
     ) where
@@ -358,6 +375,7 @@ impl MasterProcess {
             });
         });
         self.publish_counts();
+        self.start_allocation(ctx);
         tracing::info!(
             agents = agents.len(),
             timeout = %self.flags.agent_reregister_timeout,
@@ -656,6 +674,7 @@ impl MasterProcess {
         }
         self.agents.insert(agent);
         self.publish_counts();
+        self.allocate_soon(ctx);
     }
 
     // Reregistration.
@@ -822,8 +841,9 @@ impl MasterProcess {
         let pid = agent.pid.clone();
         tracing::info!(agent = %id, %pid, resources = %agent.total, "reregistered agent");
         self.add_agent(ctx, agent);
+        self.adopt_agent_tasks(&id);
         if self.agents.deactivated.contains(&id) {
-            self.deactivate(&id);
+            self.deactivate(ctx, &id);
         }
         self.send_drain(ctx, &id);
         let reregistered = SlaveReregisteredMessage {
@@ -1069,11 +1089,12 @@ impl MasterProcess {
         agent.reregistration_timer = Some(ctx.delay(timeout, move |master: &mut Self, ctx| {
             master.agent_reregister_timeout(ctx, timer_id)
         }));
-        self.deactivate(&id);
+        self.deactivate(ctx, &id);
         self.publish_counts();
     }
 
-    fn deactivate(&mut self, id: &str) {
+    fn deactivate(&mut self, ctx: &mut Context<Self>, id: &str) {
+        self.rescind_agent_offers(ctx, id);
         let Some(agent) = self.agents.registered.get_mut(id) else {
             return;
         };
@@ -1196,7 +1217,7 @@ impl MasterProcess {
             self.metrics.recovery_slave_removals.increment();
             self.hooks.master_agent_lost(&info);
         } else {
-            self.forget_agent(&id);
+            self.forget_agent(ctx, &id, true);
         }
         self.publish_counts();
     }
@@ -1242,15 +1263,17 @@ impl MasterProcess {
                 reason.increment();
                 master.agents.draining.remove(&id);
                 master.agents.deactivated.remove(&id);
-                master.forget_agent(&id);
+                master.forget_agent(ctx, &id, false);
                 master.publish_counts();
             },
         );
     }
 
     /// Drops a registered agent from the master's and the allocator's
-    /// state, stops its health checks and tells the hooks.
-    fn forget_agent(&mut self, id: &str) {
+    /// state (its offers rescinded, its tasks lost: see
+    /// [`Self::agent_lost`]), stops its health checks and tells the hooks.
+    fn forget_agent(&mut self, ctx: &mut Context<Self>, id: &str, unreachable: bool) {
+        self.agent_lost(ctx, id, unreachable);
         if let Err(error) = self.allocator.remove_agent(&SlaveId {
             value: id.to_owned(),
         }) {
@@ -1310,21 +1333,6 @@ fn used_by_framework(agent: &Agent) -> HashMap<proto::mesos::FrameworkId, Resour
     used
 }
 
-fn is_terminal(state: proto::mesos::TaskState) -> bool {
-    use proto::mesos::TaskState::*;
-    matches!(
-        state,
-        TaskFinished
-            | TaskFailed
-            | TaskKilled
-            | TaskLost
-            | TaskError
-            | TaskDropped
-            | TaskGone
-            | TaskGoneByOperator
-    )
-}
-
 impl Process for MasterProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
         endpoints::install(ctx);
@@ -1333,12 +1341,19 @@ impl Process for MasterProcess {
         Self::install_agent_message(ctx, Self::reregister_agent);
         Self::install_agent_message(ctx, Self::unregister_agent);
         Self::install_agent_message(ctx, Self::update_agent);
+        Self::install_agent_message(ctx, Self::status_update);
+        Self::install_agent_message(ctx, Self::executor_message);
+        Self::install_agent_message(ctx, Self::exited_executor);
+        crate::scheduler_http::install(ctx);
+        crate::driver::install(ctx);
         self.publish_counts();
         self.detect(ctx);
     }
 
     fn exited(&mut self, ctx: &mut Context<Self>, pid: &Upid) {
-        self.disconnected(ctx, pid);
+        if !self.framework_exited(ctx, pid) {
+            self.disconnected(ctx, pid);
+        }
     }
 
     fn finalize(&mut self, _ctx: &mut Context<Self>) {

@@ -3,6 +3,8 @@
 //! the master's endpoints.
 #![allow(dead_code)] // Each test file uses a different part.
 
+pub mod scheduler;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use flags::MasterFlags;

@@ -1,0 +1,470 @@
+//! The allocation loop and offers, following Mesos 1.11's `Master::offer`,
+//! `rescindOffer`, `discardOffer`, `decline`, `revive` and `suppress`.
+//!
+//! The allocator never acts on its own: the master runs a full allocation
+//! every `--allocation_interval`, and a prompt one, over what the events
+//! since the last run asked for, as soon as its mailbox lets it after
+//! events that call for one (a framework added, activated or reviving,
+//! resources recovered, an agent added). Bursts of such events merge into
+//! one run.
+//!
+//! Every offer the allocator makes becomes an `Offer` with id
+//! `<master id>-O<n>` recorded until it is accepted, declined, rescinded
+//! (agent gone or unreachable, framework failed over or deactivated,
+//! `--offer_timeout`) or the framework leaves; its resources then go back
+//! to the allocator, with the framework's refusal filter when it declined.
+
+use crate::frameworks::ToScheduler;
+use crate::master::MasterProcess;
+use allocator::{CollectedOffers, Offer as Allocation};
+use libprocess::{Context, Timer};
+use proto::mesos::internal::{RescindResourceOfferMessage, ResourceOffersMessage};
+use proto::mesos::{Address, Filters, FrameworkId, Offer, OfferId, SlaveId, Url, framework_info};
+use resources::{ResourceFormat, Resources};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+/// An outstanding offer.
+#[derive(Debug)]
+pub(crate) struct OfferRecord {
+    pub framework_id: String,
+    pub agent_id: String,
+    /// The offered resources, allocated to the offer's role.
+    pub resources: Resources,
+    pub role: String,
+    timer: Option<Timer>,
+}
+
+/// Every outstanding offer, by id.
+#[derive(Debug, Default)]
+pub(crate) struct Offers {
+    pub outstanding: HashMap<String, OfferRecord>,
+    next_id: u64,
+    /// A prompt allocation is queued on the master's mailbox.
+    prompt_queued: bool,
+}
+
+impl Offers {
+    fn new_id(&mut self, master_id: &str) -> OfferId {
+        let id = format!("{master_id}-O{}", self.next_id);
+        self.next_id += 1;
+        OfferId { value: id }
+    }
+}
+
+/// The allocator's clock: tokio's, so that a paused test clock drives
+/// refusal filters too.
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl MasterProcess {
+    /// Starts the batch allocations, once recovered.
+    pub(crate) fn start_allocation(&mut self, ctx: &Context<Self>) {
+        let interval = self.flags.allocation_interval.to_std();
+        ctx.delay(interval, |master: &mut Self, ctx| {
+            master.batch_allocation(ctx);
+        });
+    }
+
+    fn batch_allocation(&mut self, ctx: &mut Context<Self>) {
+        let mut decided = CollectedOffers::default();
+        self.allocator.allocate(now(), &mut decided);
+        self.make_offers(ctx, decided);
+        self.start_allocation(ctx);
+    }
+
+    /// Asks for a prompt allocation after an event that calls for one.
+    pub(crate) fn allocate_soon(&mut self, ctx: &Context<Self>) {
+        if self.offers.prompt_queued {
+            return;
+        }
+        self.offers.prompt_queued = true;
+        ctx.handle().dispatch(|master: &mut Self, ctx| {
+            master.offers.prompt_queued = false;
+            let mut decided = CollectedOffers::default();
+            if master.allocator.allocate_pending(now(), &mut decided) {
+                master.make_offers(ctx, decided);
+            }
+        });
+    }
+
+    /// Mesos's `Master::offer`: turns the allocator's decisions into offers.
+    fn make_offers(&mut self, ctx: &mut Context<Self>, decided: CollectedOffers) {
+        for (framework_id, allocations) in decided.offers {
+            self.offer(ctx, &framework_id, allocations);
+        }
+    }
+
+    fn offer(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &FrameworkId,
+        allocations: Vec<Allocation>,
+    ) {
+        let usable = self
+            .frameworks
+            .get(&framework_id.value)
+            .is_some_and(|f| f.connected && f.active);
+        if !usable {
+            tracing::warn!(framework = %framework_id.value, "returning resources offered to a framework that is gone, disconnected or inactive");
+            for allocation in allocations {
+                self.recover_resources(
+                    framework_id,
+                    &allocation.agent_id,
+                    &allocation.resources,
+                    None,
+                );
+            }
+            return;
+        }
+        let mut message = ResourceOffersMessage::default();
+        for allocation in allocations {
+            let agent = self
+                .agents
+                .registered
+                .get(&allocation.agent_id.value)
+                .filter(|agent| agent.active);
+            let Some(agent) = agent else {
+                tracing::warn!(agent = %allocation.agent_id.value, "returning resources offered on an agent that is gone or inactive");
+                self.recover_resources(
+                    framework_id,
+                    &allocation.agent_id,
+                    &allocation.resources,
+                    None,
+                );
+                continue;
+            };
+            let framework = self
+                .frameworks
+                .get(&framework_id.value)
+                .expect("checked above");
+            let id = self.offers.new_id(&self.info.id);
+            let address = agent.pid.address();
+            let executor_ids = framework
+                .executors
+                .get(agent.id())
+                .map(|executors| {
+                    executors
+                        .values()
+                        .map(|executor| executor.executor_id.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let multi_role = framework.has_capability(framework_info::capability::Type::MultiRole);
+            let refinement =
+                framework.has_capability(framework_info::capability::Type::ReservationRefinement);
+            let shown = allocation
+                .resources
+                .filter(|r| r.name() != "ephemeral_ports");
+            let mut shown = if multi_role {
+                shown
+            } else {
+                let mut plain = shown;
+                plain.unallocate();
+                plain
+            };
+            if shown.is_empty() {
+                shown = Resources::new();
+            }
+            let resources = if refinement {
+                shown.to_protos()
+            } else {
+                shown
+                    .to_protos_in(ResourceFormat::PreReservationRefinement)
+                    .unwrap_or_else(|| shown.to_protos())
+            };
+            let offer = Offer {
+                id: id.clone(),
+                framework_id: framework_id.clone(),
+                slave_id: allocation.agent_id.clone(),
+                hostname: agent.info.hostname.clone(),
+                url: Some(Url {
+                    scheme: "http".to_owned(),
+                    address: Address {
+                        hostname: Some(agent.info.hostname.clone()),
+                        ip: Some(address.ip().to_string()),
+                        port: i32::from(address.port()),
+                    },
+                    path: Some(format!("/{}", agent.pid.id())),
+                    ..Url::default()
+                }),
+                resources,
+                attributes: agent.info.attributes.clone(),
+                executor_ids,
+                allocation_info: multi_role.then(|| proto::mesos::resource::AllocationInfo {
+                    role: Some(allocation.role.clone()),
+                }),
+                domain: agent.info.domain.clone(),
+                ..Offer::default()
+            };
+            let pid = agent.pid.to_string();
+            let timer = self.flags.offer_timeout.as_ref().map(|timeout| {
+                let offer_id = id.value.clone();
+                ctx.delay(timeout.to_std(), move |master: &mut Self, ctx| {
+                    master.offer_timeout(ctx, &offer_id)
+                })
+            });
+            self.offers.outstanding.insert(
+                id.value.clone(),
+                OfferRecord {
+                    framework_id: framework_id.value.clone(),
+                    agent_id: allocation.agent_id.value.clone(),
+                    resources: allocation.resources,
+                    role: allocation.role,
+                    timer,
+                },
+            );
+            if let Some(framework) = self.frameworks.get_mut(&framework_id.value) {
+                framework.offers.insert(id.value.clone());
+            }
+            message.offers.push(offer);
+            message.pids.push(pid);
+        }
+        self.publish_offer_count();
+        if message.offers.is_empty() {
+            return;
+        }
+        tracing::info!(framework = %framework_id.value, offers = message.offers.len(), "sending offers");
+        if let Some(framework) = self.frameworks.get(&framework_id.value) {
+            framework.send(ctx, ToScheduler::Offers(message));
+        }
+    }
+
+    pub(crate) fn publish_offer_count(&self) {
+        self.scheduler_metrics
+            .outstanding_offers
+            .set(self.offers.outstanding.len() as f64);
+    }
+
+    /// Gives resources back to the allocator, logging a broken contract.
+    pub(crate) fn recover_resources(
+        &mut self,
+        framework_id: &FrameworkId,
+        agent_id: &SlaveId,
+        resources: &Resources,
+        filters: Option<&Filters>,
+    ) {
+        if let Err(error) = self.allocator.recover_resources(
+            framework_id,
+            agent_id,
+            resources,
+            filters,
+            false,
+            now(),
+        ) {
+            tracing::error!(framework = %framework_id.value, agent = %agent_id.value, %error, "the allocator refused recovered resources");
+        }
+    }
+
+    fn offer_timeout(&mut self, ctx: &mut Context<Self>, offer_id: &str) {
+        if self.offers.outstanding.contains_key(offer_id) {
+            tracing::info!(offer = offer_id, "rescinding offer after --offer_timeout");
+            self.rescind_offer(ctx, offer_id, None);
+        }
+    }
+
+    /// Takes an offer out of the books (its timer cancelled) without giving
+    /// its resources back.
+    pub(crate) fn take_offer(&mut self, offer_id: &str) -> Option<OfferRecord> {
+        let record = self.offers.outstanding.remove(offer_id)?;
+        if let Some(timer) = &record.timer {
+            timer.cancel();
+        }
+        if let Some(framework) = self.frameworks.get_mut(&record.framework_id) {
+            framework.offers.remove(offer_id);
+        }
+        self.publish_offer_count();
+        Some(record)
+    }
+
+    /// Mesos's `discardOffer`: resources back, no message to the framework.
+    pub(crate) fn discard_offer(&mut self, offer_id: &str, filters: Option<&Filters>) {
+        if let Some(record) = self.take_offer(offer_id) {
+            self.recover_resources(
+                &FrameworkId {
+                    value: record.framework_id,
+                },
+                &SlaveId {
+                    value: record.agent_id,
+                },
+                &record.resources,
+                filters,
+            );
+        }
+    }
+
+    /// Mesos's `rescindOffer`: the framework is told, resources go back.
+    pub(crate) fn rescind_offer(
+        &mut self,
+        ctx: &mut Context<Self>,
+        offer_id: &str,
+        filters: Option<&Filters>,
+    ) {
+        let Some(record) = self.offers.outstanding.get(offer_id) else {
+            return;
+        };
+        if let Some(framework) = self.frameworks.get(&record.framework_id) {
+            framework.send(
+                ctx,
+                ToScheduler::Rescind(RescindResourceOfferMessage {
+                    offer_id: OfferId {
+                        value: offer_id.to_owned(),
+                    },
+                }),
+            );
+        }
+        self.discard_offer(offer_id, filters);
+        self.allocate_soon(ctx);
+    }
+
+    /// Rescinds every offer on an agent (removed, unreachable, deactivated).
+    pub(crate) fn rescind_agent_offers(&mut self, ctx: &mut Context<Self>, agent_id: &str) {
+        let on_agent: Vec<String> = self
+            .offers
+            .outstanding
+            .iter()
+            .filter(|(_, record)| record.agent_id == agent_id)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for offer_id in on_agent {
+            self.rescind_offer(ctx, &offer_id, None);
+        }
+    }
+
+    /// Every outstanding offer of a framework, discarded or rescinded.
+    pub(crate) fn remove_framework_offers(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        rescind: bool,
+    ) {
+        let offers: Vec<String> = self
+            .frameworks
+            .get(framework_id)
+            .map(|f| f.offers.iter().cloned().collect())
+            .unwrap_or_default();
+        for offer_id in offers {
+            if rescind {
+                self.rescind_offer(ctx, &offer_id, None);
+            } else {
+                self.discard_offer(&offer_id, None);
+            }
+        }
+        self.allocate_soon(ctx);
+    }
+
+    /// DECLINE: the offers' resources back with the call's filters (Mesos
+    /// applies its default 5 s refusal when none are given).
+    pub(crate) fn decline(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        offer_ids: &[OfferId],
+        filters: Option<Filters>,
+    ) {
+        self.scheduler_metrics.messages_decline_offers.increment();
+        let filters = filters.unwrap_or_default();
+        for offer_id in offer_ids {
+            match self.offers.outstanding.get(&offer_id.value) {
+                Some(record) if record.framework_id == framework_id => {
+                    self.discard_offer(&offer_id.value, Some(&filters));
+                }
+                _ => {
+                    tracing::warn!(framework = framework_id, offer = %offer_id.value, "ignoring decline of an unknown offer");
+                }
+            }
+        }
+        self.allocate_soon(ctx);
+    }
+
+    /// REVIVE: filters dropped and roles unsuppressed (all when empty).
+    pub(crate) fn revive(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        roles: Vec<String>,
+    ) {
+        self.scheduler_metrics.messages_revive_offers.increment();
+        let Some(framework) = self.frameworks.get_mut(framework_id) else {
+            return;
+        };
+        let roles: BTreeSet<String> = roles.into_iter().collect();
+        if let Some(unknown) = roles.iter().find(|role| !framework.roles().contains(*role)) {
+            tracing::warn!(framework = framework_id, role = %unknown, "ignoring REVIVE for a role the framework is not subscribed to");
+            return;
+        }
+        if roles.is_empty() {
+            framework.suppressed_roles.clear();
+        } else {
+            framework
+                .suppressed_roles
+                .retain(|role| !roles.contains(role));
+        }
+        let id = framework.framework_id();
+        if let Err(error) = self.allocator.revive_offers(&id, &roles) {
+            tracing::error!(framework = framework_id, %error, "the allocator refused REVIVE");
+        }
+        self.allocate_soon(ctx);
+    }
+
+    /// SUPPRESS: no offers in these roles (all when empty) until revived.
+    pub(crate) fn suppress(&mut self, framework_id: &str, roles: Vec<String>) {
+        self.scheduler_metrics.messages_suppress_offers.increment();
+        let Some(framework) = self.frameworks.get_mut(framework_id) else {
+            return;
+        };
+        let roles: BTreeSet<String> = roles.into_iter().collect();
+        if let Some(unknown) = roles.iter().find(|role| !framework.roles().contains(*role)) {
+            tracing::warn!(framework = framework_id, role = %unknown, "ignoring SUPPRESS for a role the framework is not subscribed to");
+            return;
+        }
+        if roles.is_empty() {
+            framework.suppressed_roles = framework.roles();
+        } else {
+            framework.suppressed_roles.extend(roles.iter().cloned());
+        }
+        let id = framework.framework_id();
+        if let Err(error) = self.allocator.suppress_offers(&id, &roles) {
+            tracing::error!(framework = framework_id, %error, "the allocator refused SUPPRESS");
+        }
+    }
+
+    /// The offer's operations' view: for ACCEPT, whether `offer_ids` are
+    /// all outstanding, this framework's, on one agent, and not repeated.
+    pub(crate) fn validate_offers(
+        &self,
+        framework_id: &str,
+        offer_ids: &[OfferId],
+    ) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        let mut agent: Option<&str> = None;
+        for offer_id in offer_ids {
+            if !seen.insert(offer_id.value.as_str()) {
+                return Err(format!("Duplicate offer {} in offer list", offer_id.value));
+            }
+            let Some(record) = self.offers.outstanding.get(&offer_id.value) else {
+                return Err(format!("Offer {} is no longer valid", offer_id.value));
+            };
+            if record.framework_id != framework_id {
+                return Err(format!(
+                    "Offer {} has invalid framework {} while framework {} is expected",
+                    offer_id.value, record.framework_id, framework_id
+                ));
+            }
+            match agent {
+                Some(agent) if agent != record.agent_id => {
+                    return Err(format!(
+                        "Aggregated offers must belong to one single agent. Offer {} uses agent {} and agent {}",
+                        offer_id.value, record.agent_id, agent
+                    ));
+                }
+                _ => agent = Some(&record.agent_id),
+            }
+        }
+        if offer_ids.is_empty() {
+            return Err("No offers specified".to_owned());
+        }
+        Ok(())
+    }
+}
