@@ -3,6 +3,7 @@
 //! the master's endpoints.
 #![allow(dead_code)] // Each test file uses a different part.
 
+pub mod driver;
 pub mod scheduler;
 
 use base64::Engine as _;
