@@ -103,7 +103,7 @@ pub use hierarchical::HierarchicalAllocator;
 pub use sorter::{Sorter, SorterKind};
 pub use types::{
     CollectedOffers, FrameworkOptions, InverseOffer, Offer, OfferConstraints, OfferSink, Options,
-    Quota, ResourceConversion, ResourceLimits,
+    Quota, ResourceConversion, ResourceLimits, apply_conversions,
 };
 
 use proto::mesos as pb;

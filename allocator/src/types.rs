@@ -222,8 +222,9 @@ impl ResourceConversion {
     }
 }
 
-/// Applies `conversions` in order; each needs its `consumed` resources.
-pub(crate) fn apply_conversions(
+/// Applies `conversions` to `resources` in order; each needs its
+/// `consumed` resources, else the error says what was missing.
+pub fn apply_conversions(
     resources: &Resources,
     conversions: &[ResourceConversion],
 ) -> Result<Resources, String> {
