@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{Notify, oneshot, watch};
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 
 use crate::auth::Authentication;
 use crate::http::{Reply, ReplyInner, Request, Response};
@@ -303,10 +303,11 @@ impl<S: Process> Pid<S> {
         action: impl FnOnce(&mut S, &mut Context<S>) + Send + 'static,
     ) -> Timer {
         let pid = self.clone();
-        Timer(self.cell.tokio.spawn(async move {
+        let task = self.cell.tokio.spawn(async move {
             tokio::time::sleep(after).await;
             pid.dispatch(action);
-        }))
+        });
+        Timer(task.abort_handle())
     }
 
     /// Asks the process to terminate: it finishes its current event, skips
@@ -328,8 +329,9 @@ pub(crate) async fn wait_for(mut flag: watch::Receiver<bool>) {
 }
 
 /// A pending [`delay`](Context::delay); [`cancel`](Timer::cancel) stops it.
-#[derive(Debug)]
-pub struct Timer(JoinHandle<()>);
+/// Clones cancel the same timer, so records holding one can be cloned.
+#[derive(Debug, Clone)]
+pub struct Timer(AbortHandle);
 
 impl Timer {
     /// Cancels the timer; the action will not run unless it already has.

@@ -3,20 +3,26 @@
 //! from the registry — recovered after a failover and not yet back,
 //! unreachable, gone — plus the transitions under way, so that a second
 //! request for an agent already being changed is refused as Mesos refuses it.
+//!
+//! The records the endpoints show are kept in persistent maps (`imbl`):
+//! cloning them is O(1) and shares every entry, so the read view
+//! ([`crate::read_view`]) takes a consistent copy of all agents without
+//! walking them; a change after that copies only the changed entry's path.
 
 use crate::metrics::AgentCounts;
 use crate::observer::AgentObserver;
+use imbl::{HashSet as SharedSet, OrdMap};
 use libprocess::{Pid, Timer, Upid};
 use proto::mesos::internal::update_slave_message;
 use proto::mesos::{
     DrainInfo, ExecutorInfo, Resource, SlaveInfo, Task, TimeInfo, Uuid as ProtoUuid, slave_info,
 };
 use resources::Resources;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
 /// A registered agent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Agent {
     pub info: SlaveInfo,
     pub pid: Upid,
@@ -64,20 +70,20 @@ pub(crate) fn agent_id(info: &SlaveInfo) -> &str {
 #[derive(Debug, Default)]
 pub(crate) struct Agents {
     /// By id; ordered so that endpoints list agents in a stable order.
-    pub registered: BTreeMap<String, Agent>,
+    pub registered: OrdMap<String, Agent>,
     by_pid: HashMap<Upid, String>,
     /// Pids whose registration is being admitted.
     pub registering: HashSet<Upid>,
     /// Ids whose reregistration is under way.
     pub reregistering: HashSet<String>,
     /// Admitted in the registry before a failover, not reregistered yet.
-    pub recovered: BTreeMap<String, SlaveInfo>,
-    pub unreachable: HashMap<String, TimeInfo>,
-    pub gone: HashMap<String, TimeInfo>,
+    pub recovered: OrdMap<String, SlaveInfo>,
+    pub unreachable: OrdMap<String, TimeInfo>,
+    pub gone: OrdMap<String, TimeInfo>,
     pub marking_unreachable: HashSet<String>,
     pub removing: HashSet<String>,
-    pub draining: HashMap<String, DrainInfo>,
-    pub deactivated: HashSet<String>,
+    pub draining: OrdMap<String, DrainInfo>,
+    pub deactivated: SharedSet<String>,
 }
 
 impl Agents {
@@ -108,6 +114,20 @@ impl Agents {
             self.by_pid.remove(&agent.pid);
         }
         Some(agent)
+    }
+
+    /// The records the endpoints show, sharing every entry with `self`
+    /// (O(1)); the bookkeeping of transitions under way is left out.
+    pub fn shared_copy(&self) -> Agents {
+        Agents {
+            registered: self.registered.clone(),
+            recovered: self.recovered.clone(),
+            unreachable: self.unreachable.clone(),
+            gone: self.gone.clone(),
+            draining: self.draining.clone(),
+            deactivated: self.deactivated.clone(),
+            ..Agents::default()
+        }
     }
 
     pub fn counts(&self) -> AgentCounts {

@@ -1,14 +1,19 @@
-//! The endpoints this master serves so far: `/version` (its own process, as
-//! in Mesos), and the master's `/health`, `/flags`, `/state` and `/slaves`
-//! (also reachable without the `/master` prefix through the delegate).
+//! The master's JSON endpoints: `/version` (its own process, as in Mesos),
+//! and the master's `/health`, `/flags`, `/state`, `/state-summary`,
+//! `/slaves`, `/roles`, `/weights`, `/quota` and `/maintenance/*` — each
+//! also reachable without the `/master` prefix through the delegate.
 //!
-//! `/state` and `/slaves` are rendered in Mesos's JSON shape (see
-//! [`crate::json`]); the framework lists are empty until frameworks are
-//! served.
+//! The read-only ones render a [`ReadView`](crate::read_view::ReadView) on a
+//! blocking-pool thread (see [`crate::read_view`]) in Mesos's JSON shape
+//! ([`crate::json`]). `?jsonp=callback` wraps the JSON in `callback(...)`
+//! as JavaScript, as Mesos does.
 
 use crate::json;
 use crate::master::MasterProcess;
+use crate::operator::off_master;
+use crate::read_view::ReadView;
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
+use serde_json::Value as Json;
 
 struct VersionProcess;
 
@@ -28,18 +33,31 @@ pub fn spawn_version(runtime: &Runtime) -> Result<(), libprocess::Error> {
     runtime.spawn("version", VersionProcess).map(drop)
 }
 
-/// Mesos answers `?jsonp=callback` with `callback(<json>);` as JavaScript.
-fn json_reply(request: &Request, body: serde_json::Value) -> Reply {
+/// `body` as JSON, or as `callback(<json>)` JavaScript with `?jsonp=`.
+pub(crate) fn json_response(jsonp: Option<String>, body: &Json) -> Response {
     let body = body.to_string();
-    match request.query_param("jsonp") {
-        Some(callback) => Response::ok(format!("{callback}({body});"))
-            .with_header(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("text/javascript"),
-            )
-            .into(),
-        None => Response::json(body).into(),
+    match jsonp {
+        Some(callback) => Response::ok(format!("{callback}({body})")).with_header(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/javascript"),
+        ),
+        None => Response::json(body),
     }
+}
+
+/// Mounts a read-only JSON endpoint rendered from the read view.
+fn read_only(ctx: &mut Context<MasterProcess>, path: &str, render: fn(&ReadView) -> Json) {
+    ctx.route(
+        path,
+        move |master: &mut MasterProcess,
+              ctx: &mut Context<MasterProcess>,
+              request: Request|
+              -> Reply {
+            let view = master.read_view(ctx.pid());
+            let jsonp = request.query_param("jsonp");
+            off_master(view, move |view| json_response(jsonp, &render(view)))
+        },
+    );
 }
 
 /// Mounts the master's routes on its process.
@@ -50,25 +68,9 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
             Response::ok("").into()
         },
     );
-    ctx.route(
-        "/flags",
-        |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {
-            json_reply(
-                &request,
-                serde_json::json!({ "flags": master.flags.to_mesos_map() }),
-            )
-        },
-    );
-    ctx.route(
-        "/state",
-        |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
-            json_reply(&request, json::state(master, ctx.pid()))
-        },
-    );
-    ctx.route(
-        "/slaves",
-        |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {
-            json_reply(&request, json::slaves(master))
-        },
-    );
+    read_only(ctx, "/flags", json::flags);
+    read_only(ctx, "/state", json::state);
+    read_only(ctx, "/state-summary", json::state_summary);
+    read_only(ctx, "/slaves", json::slaves);
+    read_only(ctx, "/roles", json::roles);
 }

@@ -1,14 +1,15 @@
-//! Mesos's JSON for `/master/state` and `/master/slaves`: the keys, nesting
-//! and value types Mesos 1.11 writes (`src/master/readonly_handler.cpp`,
-//! `src/common/http.cpp`), for what this master has so far.
+//! Mesos's JSON for the read-only endpoints (`/master/state`,
+//! `/master/state-summary`, `/master/slaves`, `/master/frameworks`,
+//! `/master/tasks`, `/master/roles`, ...): the keys, nesting and value types
+//! Mesos 1.11 writes (`src/master/readonly_handler.cpp`,
+//! `src/common/http.cpp`), rendered from a [`ReadView`] off the master.
 
-use crate::agents::Agent;
-use crate::master::MasterProcess;
-use libprocess::Upid;
+use crate::agents::{Agent, Agents};
+use crate::read_view::ReadView;
 use proto::mesos::{MasterInfo, SlaveInfo, value};
-use resources::{Ranges, Resources, Set, Value};
+use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
 use serde_json::{Map, Value as Json, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn seconds(at: SystemTime) -> f64 {
@@ -139,7 +140,33 @@ fn agent_info(info: &SlaveInfo) -> Map<String, Json> {
 }
 
 /// Mesos's `SlaveWriter`; with `full`, the `*_full` fields `/slaves` adds.
-fn agent(master: &MasterProcess, agent: &Agent, full: bool) -> Json {
+fn agent(agents: &Agents, agent: &Agent, full: bool) -> Json {
+    let mut out = agent_summary(agents, agent);
+    if full {
+        let reservations = agent.total.reservations();
+        let used = Resources::new();
+        let offered = Resources::new();
+        out.insert(
+            "reserved_resources_full".into(),
+            Json::Object(
+                reservations
+                    .iter()
+                    .map(|(role, resources)| (role.clone(), resources_full(resources)))
+                    .collect(),
+            ),
+        );
+        out.insert(
+            "unreserved_resources_full".into(),
+            resources_full(&agent.total.unreserved()),
+        );
+        out.insert("used_resources_full".into(), resources_full(&used));
+        out.insert("offered_resources_full".into(), resources_full(&offered));
+    }
+    Json::Object(out)
+}
+
+/// The fields `/state`, `/slaves` and `/state-summary` all show of an agent.
+fn agent_summary(agents: &Agents, agent: &Agent) -> Map<String, Json> {
     let id = agent.id();
     let mut out = agent_info(&agent.info);
     out.insert("pid".into(), json!(agent.pid.to_string()));
@@ -171,10 +198,7 @@ fn agent(master: &MasterProcess, agent: &Agent, full: bool) -> Json {
         resources_summary(&agent.total.unreserved()),
     );
     out.insert("active".into(), json!(agent.active));
-    out.insert(
-        "deactivated".into(),
-        json!(master.agents.deactivated.contains(id)),
-    );
+    out.insert("deactivated".into(), json!(agents.deactivated.contains(id)));
     out.insert("version".into(), json!(agent.version));
     out.insert(
         "capabilities".into(),
@@ -186,33 +210,15 @@ fn agent(master: &MasterProcess, agent: &Agent, full: bool) -> Json {
                 .collect(),
         ),
     );
-    if let Some(drain) = master.agents.draining.get(id) {
+    if let Some(drain) = agents.draining.get(id) {
         out.insert("drain_info".into(), proto::json::to_value(drain));
     }
-    if full {
-        out.insert(
-            "reserved_resources_full".into(),
-            Json::Object(
-                reservations
-                    .iter()
-                    .map(|(role, resources)| (role.clone(), resources_full(resources)))
-                    .collect(),
-            ),
-        );
-        out.insert(
-            "unreserved_resources_full".into(),
-            resources_full(&agent.total.unreserved()),
-        );
-        out.insert("used_resources_full".into(), resources_full(&used));
-        out.insert("offered_resources_full".into(), resources_full(&offered));
-    }
-    Json::Object(out)
+    out
 }
 
-fn recovered_agents(master: &MasterProcess) -> Json {
+fn recovered_agents(agents: &Agents) -> Json {
     Json::Array(
-        master
-            .agents
+        agents
             .recovered
             .values()
             .map(|info| Json::Object(agent_info(info)))
@@ -233,20 +239,25 @@ fn master_info(info: &MasterInfo) -> Json {
 }
 
 /// `/master/slaves`.
-pub fn slaves(master: &MasterProcess) -> Json {
+pub fn slaves(view: &ReadView) -> Json {
+    let agents = &view.agents;
     json!({
-        "slaves": master
-            .agents
+        "slaves": agents
             .registered
             .values()
-            .map(|a| agent(master, a, true))
+            .map(|a| agent(agents, a, true))
             .collect::<Vec<_>>(),
-        "recovered_slaves": recovered_agents(master),
+        "recovered_slaves": recovered_agents(agents),
     })
 }
 
+/// `/master/flags` (and `/flags`).
+pub fn flags(view: &ReadView) -> Json {
+    json!({ "flags": view.flags.to_mesos_map() })
+}
+
 /// `/master/state`.
-pub fn state(master: &MasterProcess, pid: &Upid) -> Json {
+pub fn state(master: &ReadView) -> Json {
     let build = version::VersionInfo::current();
     let flags = &master.flags;
     let counts = master.agents.counts();
@@ -266,7 +277,7 @@ pub fn state(master: &MasterProcess, pid: &Upid) -> Json {
         out.insert("elected_time".into(), json!(seconds(elected)));
     }
     out.insert("id".into(), json!(master.info.id));
-    out.insert("pid".into(), json!(pid.to_string()));
+    out.insert("pid".into(), json!(master.pid.to_string()));
     out.insert("hostname".into(), json!(master.info.hostname()));
     out.insert(
         "capabilities".into(),
@@ -308,10 +319,10 @@ pub fn state(master: &MasterProcess, pid: &Upid) -> Json {
             .agents
             .registered
             .values()
-            .map(|a| agent(master, a, false))
+            .map(|a| agent(&master.agents, a, false))
             .collect(),
     );
-    out.insert("recovered_slaves".into(), recovered_agents(master));
+    out.insert("recovered_slaves".into(), recovered_agents(&master.agents));
     for empty in [
         "frameworks",
         "completed_frameworks",
@@ -321,4 +332,142 @@ pub fn state(master: &MasterProcess, pid: &Upid) -> Json {
         out.insert(empty.into(), json!([]));
     }
     Json::Object(out)
+}
+
+/// The task states `/master/state-summary` counts, in Mesos's order.
+const SUMMARY_TASK_STATES: [&str; 10] = [
+    "TASK_STAGING",
+    "TASK_STARTING",
+    "TASK_RUNNING",
+    "TASK_KILLING",
+    "TASK_FINISHED",
+    "TASK_KILLED",
+    "TASK_FAILED",
+    "TASK_LOST",
+    "TASK_ERROR",
+    "TASK_UNREACHABLE",
+];
+
+/// `/master/state-summary`: agents and frameworks without their tasks,
+/// with task counts by state.
+pub fn state_summary(view: &ReadView) -> Json {
+    let agents = &view.agents;
+    let slaves: Vec<Json> = agents
+        .registered
+        .values()
+        .map(|a| {
+            let mut out = agent_summary(agents, a);
+            for state in SUMMARY_TASK_STATES {
+                let count = a
+                    .tasks
+                    .iter()
+                    .filter(|task| task.state().as_str_name() == state)
+                    .count();
+                out.insert(state.into(), json!(count));
+            }
+            let mut frameworks: Vec<&str> = a
+                .tasks
+                .iter()
+                .map(|task| task.framework_id.value.as_str())
+                .collect();
+            frameworks.sort_unstable();
+            frameworks.dedup();
+            out.insert("framework_ids".into(), json!(frameworks));
+            Json::Object(out)
+        })
+        .collect();
+    json!({
+        "hostname": view.info.hostname(),
+        "slaves": slaves,
+        "frameworks": [],
+    })
+}
+
+/// Resource quantities as an object of scalar sums by name.
+fn quantities(quantities: &ResourceQuantities) -> Json {
+    Json::Object(
+        quantities
+            .iter()
+            .map(|(name, value)| (name.to_owned(), json!(value.as_f64())))
+            .collect(),
+    )
+}
+
+/// The roles Mesos lists: those with reservations, weights or quotas, and
+/// their ancestors, in name order.
+pub(crate) fn known_roles(view: &ReadView) -> Vec<String> {
+    let mut roles = BTreeSet::new();
+    let mut add = |role: &str| {
+        let mut name = role;
+        loop {
+            if !roles.insert(name.to_owned()) {
+                break;
+            }
+            match name.rfind('/') {
+                Some(slash) => name = &name[..slash],
+                None => break,
+            }
+        }
+    };
+    for agent in view.agents.registered.values() {
+        for role in agent.total.reservations().keys() {
+            add(role);
+        }
+    }
+    for role in view.cluster.weights.keys() {
+        add(role);
+    }
+    for role in view.cluster.quotas.keys() {
+        add(role);
+    }
+    roles.into_iter().collect()
+}
+
+/// What is reserved to `role` (and its subroles) across the agents.
+pub(crate) fn reserved_to(view: &ReadView, role: &str) -> ResourceQuantities {
+    let mut reserved = ResourceQuantities::new();
+    for agent in view.agents.registered.values() {
+        reserved +=
+            &ResourceQuantities::from_resources(&agent.total.reserved_to_role_subtree(role));
+    }
+    reserved
+}
+
+/// `/master/roles`.
+pub fn roles(view: &ReadView) -> Json {
+    let roles: Vec<Json> = known_roles(view)
+        .into_iter()
+        .map(|name| {
+            let quota = view.cluster.quotas.get(&name);
+            let scalars = |map: Option<&HashMap<String, proto::mesos::value::Scalar>>| -> Json {
+                Json::Object(
+                    map.into_iter()
+                        .flatten()
+                        .map(|(name, scalar)| (name.clone(), json!(scalar.value)))
+                        .collect(),
+                )
+            };
+            let reserved = reserved_to(view, &name);
+            // Nothing is allocated or offered until frameworks are served,
+            // so a role consumes its reservations only.
+            let allocated = ResourceQuantities::new();
+            let offered = ResourceQuantities::new();
+            json!({
+                "name": name,
+                "weight": view.cluster.weight(&name),
+                "quota": {
+                    "role": name,
+                    "guarantee": scalars(quota.map(|q| &q.guarantees)),
+                    "limit": scalars(quota.map(|q| &q.limits)),
+                    "consumed": quantities(&reserved),
+                },
+                "resources": quantities(&(allocated.clone() + &offered)),
+                "allocated": quantities(&allocated),
+                "offered": quantities(&offered),
+                "reserved": quantities(&reserved),
+                "frameworks": [],
+            })
+        })
+        .collect();
+    json!({ "roles": roles })
 }

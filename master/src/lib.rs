@@ -20,6 +20,7 @@
 
 mod agents;
 mod authentication;
+mod cluster;
 mod driver;
 mod endpoints;
 mod frameworks;
@@ -29,6 +30,8 @@ mod master;
 mod metrics;
 mod observer;
 mod offers;
+mod operator;
+mod read_view;
 mod scheduler;
 mod scheduler_http;
 mod tasks;

@@ -37,10 +37,12 @@
 
 use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
 use crate::authentication::Authentications;
+use crate::cluster::ClusterSettings;
 use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
 use crate::offers::Offers;
+use crate::operator::OperatorState;
 use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
 use allocator::Allocator;
@@ -53,12 +55,12 @@ use proto::mesos::internal::{
     ReregisterSlaveMessage, ShutdownMessage, SlaveRegisteredMessage, SlaveReregisteredMessage,
     UnregisterSlaveMessage, UpdateSlaveMessage,
 };
-use proto::mesos::{MasterInfo, SlaveId, SlaveInfo, TimeInfo, machine_info, slave_info};
+use proto::mesos::{MasterInfo, SlaveId, SlaveInfo, TimeInfo, slave_info};
 use rate_limiter::RateLimiter;
 use registry::{Operation, Outcome, Registrar, RegistrarConfig, RegistrarError, Registry};
 use resources::Resources;
 use state::State;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -108,8 +110,10 @@ pub(crate) struct MasterProcess {
     pub(crate) offers: Offers,
     pub(crate) tasks: Tasks,
     pub(crate) scheduler_metrics: SchedulerMetrics,
-    /// Machines in maintenance mode DOWN: their agents may not (re)register.
-    down_machines: HashSet<(String, String)>,
+    /// Weights, quotas, maintenance: agents on DOWN machines may not
+    /// (re)register.
+    pub(crate) cluster: ClusterSettings,
+    pub(crate) operator: OperatorState,
     next_agent_id: u64,
     observer_config: ObserverConfig,
     hooks: HookManager,
@@ -155,7 +159,8 @@ impl MasterProcess {
             offers: Offers::default(),
             tasks: Tasks::default(),
             scheduler_metrics: parts.scheduler_metrics,
-            down_machines: HashSet::new(),
+            cluster: ClusterSettings::default(),
+            operator: OperatorState::default(),
             next_agent_id: 0,
             observer_config,
             hooks: parts.hooks,
@@ -346,19 +351,7 @@ impl MasterProcess {
                 .gone
                 .insert(gone.id.value.clone(), gone.timestamp);
         }
-        self.down_machines = registry
-            .machines
-            .iter()
-            .flat_map(|m| &m.machines)
-            .filter(|m| m.info.mode() == machine_info::Mode::Down)
-            .map(|m| {
-                let id = &m.info.id;
-                (
-                    id.hostname.clone().unwrap_or_default(),
-                    id.ip.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        self.cluster = ClusterSettings::from_registry(&registry);
         self.allocator.recover(agents.len(), &HashMap::new());
 
         let expected: Vec<SlaveInfo> = agents.iter().map(|a| a.info.clone()).collect();
@@ -531,7 +524,7 @@ impl MasterProcess {
         version: &str,
     ) -> Option<Option<ShutdownMessage>> {
         let machine = (info.hostname.clone(), from.address().ip().to_string());
-        if self.down_machines.contains(&machine) {
+        if self.cluster.is_down(&machine) {
             tracing::warn!(%from, "refusing agent: its machine is DOWN for maintenance");
             return Some(Some(ShutdownMessage {
                 message: Some("Machine is `DOWN`".into()),
@@ -1337,6 +1330,7 @@ impl Process for MasterProcess {
     fn initialize(&mut self, ctx: &mut Context<Self>) {
         endpoints::install(ctx);
         Self::install_agent_message(ctx, Self::authenticate);
+        crate::operator::install(ctx);
         Self::install_agent_message(ctx, Self::register_agent);
         Self::install_agent_message(ctx, Self::reregister_agent);
         Self::install_agent_message(ctx, Self::unregister_agent);

@@ -1,47 +1,20 @@
-//! `/master/state` and `/master/slaves` (and their bare aliases) in Mesos's
-//! JSON shape: with the golden agent registered, keys and nesting equal the
+//! The read-only JSON endpoints (and their bare aliases) in Mesos's JSON
+//! shape: with the golden agent registered, keys and nesting equal the
 //! golden captures of a Mesos 1.11 master, and the agent's values are the
 //! golden agent's.
 
 mod common;
 
 use common::FakeAgent;
+use common::shapes::{self, Lists};
 use serde_json::{Value as Json, json};
 
-fn golden(path: &str) -> Json {
-    let file = testkit::golden_dir()
-        .join("s5-endpoints/pretty/master-http")
-        .join(path);
-    let text = std::fs::read_to_string(&file)
-        .unwrap_or_else(|e| panic!("golden file {} is needed: {e}", file.display()));
-    serde_json::from_str(&text).unwrap()
+fn golden(file: &str) -> Json {
+    shapes::golden("master-http", file)
 }
 
-/// Same keys (in any order) at every level and the same JSON type for each
-/// value; arrays are compared element by element where both have one.
-/// Values themselves (ids, times, counts) are not compared.
 fn assert_same_shape(ours: &Json, theirs: &Json, path: &str) {
-    match (ours, theirs) {
-        (Json::Object(a), Json::Object(b)) => {
-            let mut ka: Vec<_> = a.keys().collect();
-            let mut kb: Vec<_> = b.keys().collect();
-            ka.sort();
-            kb.sort();
-            assert_eq!(ka, kb, "{path}: keys");
-            for (key, value) in a {
-                assert_same_shape(value, &b[key], &format!("{path}.{key}"));
-            }
-        }
-        (Json::Array(a), Json::Array(b)) => {
-            for (index, (x, y)) in a.iter().zip(b).enumerate() {
-                assert_same_shape(x, y, &format!("{path}[{index}]"));
-            }
-        }
-        (Json::Number(_), Json::Number(_))
-        | (Json::String(_), Json::String(_))
-        | (Json::Bool(_), Json::Bool(_)) => {}
-        _ => panic!("{path}: {ours} is not shaped like {theirs}"),
-    }
+    shapes::assert_same_shape(ours, theirs, Lists::Always, path);
 }
 
 /// The golden state with what a build or configuration decides (the git
@@ -133,5 +106,30 @@ async fn jsonp_wraps_the_state_in_a_callback() {
     let (status, body) = common::get(&master, "/master/slaves?jsonp=cb").await;
     assert_eq!(status, 200);
     let body = String::from_utf8(body).unwrap();
-    assert!(body.starts_with("cb(") && body.ends_with(");"), "{body}");
+    assert!(body.starts_with("cb(") && body.ends_with(')'), "{body}");
+}
+
+#[tokio::test]
+async fn summary_and_flags_are_shaped_as_mesos() {
+    // The golden master ran with a work_dir, so its flags list one.
+    let work_dir = tempfile::tempdir().unwrap();
+    let work_dir_flag = format!("--work_dir={}", work_dir.path().display());
+    let master = common::start(&[&work_dir_flag]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    let id = agent.register().await;
+
+    let summary = common::get_json(&master, "/master/state-summary").await;
+    let mut golden_summary = golden("master_state-summary.json");
+    // The golden cluster ran frameworks; this master has none yet.
+    golden_summary["frameworks"] = json!([]);
+    golden_summary["slaves"][0]["framework_ids"] = json!([]);
+    assert_same_shape(&summary, &golden_summary, "/master/state-summary");
+    assert_eq!(summary["slaves"][0]["id"], id.as_str());
+    assert_eq!(summary["slaves"][0]["TASK_RUNNING"], 0);
+
+    for path in ["/master/flags", "/flags"] {
+        let flags = common::get_json(&master, path).await;
+        assert_same_shape(&flags, &golden("master_flags.json"), path);
+        assert_eq!(flags["flags"]["registry"], "in_memory");
+    }
 }

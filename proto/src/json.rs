@@ -50,13 +50,33 @@ pub fn dynamic_to_value(message: &DynamicMessage) -> Json {
         };
         if written {
             let value = message.get_field(&field);
-            object.insert(
-                field.name().to_owned(),
-                value_to_json(&field.kind(), &value),
-            );
+            if let Some(json) = known_value_to_json(&field.kind(), &value) {
+                object.insert(field.name().to_owned(), json);
+            }
         }
     }
     Json::Object(object)
+}
+
+/// An enum number the schema does not name (a v0 value read as v1, say) is
+/// not written, and dropped from lists: protobuf's C++ parser, which Mesos
+/// renders from, keeps such values as unknown fields.
+fn known_value_to_json(kind: &Kind, value: &Value) -> Option<Json> {
+    let known = |value: &Value| match (kind.as_enum(), value) {
+        (Some(descriptor), Value::EnumNumber(n)) => descriptor.get_value(*n).is_some(),
+        _ => true,
+    };
+    match value {
+        Value::List(items) => Some(Json::Array(
+            items
+                .iter()
+                .filter(|item| known(item))
+                .map(|item| value_to_json(kind, item))
+                .collect(),
+        )),
+        single if !known(single) => None,
+        single => Some(value_to_json(kind, single)),
+    }
 }
 
 fn writes_default(field: &FieldDescriptor) -> bool {

@@ -115,6 +115,21 @@ fn an_unknown_enum_name_unsets_an_optional_field_but_fails_a_required_one() {
 }
 
 #[test]
+fn enum_numbers_the_schema_does_not_name_are_not_written() {
+    // v0's QUOTA_V2 master capability has no name in v1, as Mesos's GET_MASTER
+    // shows: `{}` for it.
+    let capability = v1::master_info::Capability { r#type: Some(99) };
+    assert_eq!(json::to_value(&capability), json!({}));
+    let info = v1::FrameworkInfo {
+        user: "u".into(),
+        name: "n".into(),
+        capabilities: vec![v1::framework_info::Capability { r#type: Some(99) }],
+        ..Default::default()
+    };
+    assert_eq!(json::to_value(&info)["capabilities"], json!([{}]));
+}
+
+#[test]
 fn missing_required_fields_are_named_by_path() {
     let error = json::from_value::<scheduler::Call>(&json!({
         "type": "ACCEPT", "framework_id": {"value": "f"},

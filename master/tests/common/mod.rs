@@ -5,6 +5,7 @@
 
 pub mod driver;
 pub mod scheduler;
+pub mod shapes;
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -244,11 +245,56 @@ impl FakeAgent {
 
 /// A plain HTTP/1.1 GET on a fresh connection: (status, body).
 pub async fn get(master: &master::Master, path: &str) -> (u16, Vec<u8>) {
+    let answer = request(master, "GET", path, &[], b"").await;
+    (answer.status, answer.body)
+}
+
+/// An HTTP answer read to the end of its connection.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.text()))
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection, with `Content-Length` for
+/// `body`; the answer is read until the master closes the connection.
+pub async fn request(
+    master: &master::Master,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
     let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
         .await
         .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     let split = raw
@@ -256,8 +302,24 @@ pub async fn get(master: &master::Master, path: &str) -> (u16, Vec<u8>) {
         .position(|w| w == b"\r\n\r\n")
         .expect("a complete response");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
 }
 
 pub async fn get_json(master: &master::Master, path: &str) -> Json {

@@ -1,0 +1,249 @@
+//! The v1 operator API: `POST /api/v1` (also `/master/api/v1`) with a
+//! `mesos.v1.master.Call`, as Mesos 1.11's `Master::Http::api` serves it.
+//!
+//! # Requests and answers
+//!
+//! - Before the master has recovered the registry: `503 Master has not
+//!   finished recovery`. Only `POST` is allowed (`405`).
+//! - The body is read as `Content-Type` says: `application/json` (Mesos's
+//!   JSON mapping) or `application/x-protobuf`; none is `400`, another
+//!   `415`. Unparseable bodies and calls missing their payload (`GET_METRICS`
+//!   without `get_metrics`, ...) are `400` with Mesos's messages.
+//! - The answer is JSON if `Accept` allows it, else protobuf if allowed,
+//!   else `406`. Queries answer `200` with a `mesos.v1.master.Response`.
+//!
+//! # Where each call runs
+//!
+//! Queries ([`queries`]) take a [`ReadView`] on the master's mailbox (O(1))
+//! and are rendered on a blocking-pool thread: see [`crate::read_view`].
+//!
+//! # Authorization
+//!
+//! Each call's handler receives the request's authenticated principal
+//! ([`Call::principal`]); that is where the authorizer's decision for the
+//! call's action goes.
+
+mod queries;
+
+use crate::master::MasterProcess;
+use crate::read_view::ReadView;
+use http::{HeaderValue, StatusCode, header};
+use libprocess::{Context, Principal, Reply, Request, Response};
+use prost::Message as _;
+use proto::mesos::v1::master::{Call as V1Call, Response as V1Response, call};
+
+const APPLICATION_JSON: &str = "application/json";
+const APPLICATION_PROTOBUF: &str = "application/x-protobuf";
+
+/// The encoding of the answer, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Protobuf,
+}
+
+/// The operator API's own state in the master.
+#[derive(Debug, Default)]
+pub(crate) struct OperatorState {
+    pub logging: LoggingLevel,
+}
+
+/// A `SET_LOGGING_LEVEL` in force: the level to go back to and when.
+#[derive(Debug, Default)]
+pub(crate) struct LoggingLevel {
+    pub original: u32,
+    pub revert: Option<libprocess::Timer>,
+}
+
+/// A decoded, validated operator call with who made it.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub call: V1Call,
+    pub format: Format,
+    /// The authenticated principal, if the request was authenticated.
+    pub principal: Option<Principal>,
+}
+
+/// Mounts `/api/v1` on the master.
+pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
+    ctx.route(
+        "/api/v1",
+        |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
+            if !master.recovered_registry() {
+                return Response::text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Master has not finished recovery",
+                )
+                .into();
+            }
+            match Call::from_request(&request) {
+                Ok(call) => dispatch(master, ctx, call),
+                Err(Refusal(status, message)) => Response::text(status, message).into(),
+            }
+        },
+    );
+}
+
+fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: Call) -> Reply {
+    use call::Type;
+    tracing::info!(
+        call = call.call.r#type().as_str_name(),
+        principal = call
+            .principal
+            .as_ref()
+            .map(|p| p.value.as_deref().unwrap_or_default()),
+        "processing operator call"
+    );
+    match call.call.r#type() {
+        Type::Unknown => Response::new(StatusCode::NOT_IMPLEMENTED).into(),
+        Type::GetMetrics => queries::get_metrics(ctx, call),
+        Type::SetLoggingLevel => queries::set_logging_level(master, ctx, call),
+        Type::GetHealth
+        | Type::GetFlags
+        | Type::GetVersion
+        | Type::GetLoggingLevel
+        | Type::GetState
+        | Type::GetAgents
+        | Type::GetFrameworks
+        | Type::GetExecutors
+        | Type::GetOperations
+        | Type::GetTasks
+        | Type::GetRoles
+        | Type::GetWeights
+        | Type::GetMaster
+        | Type::GetMaintenanceStatus
+        | Type::GetMaintenanceSchedule
+        | Type::GetQuota => {
+            let view = master.read_view(ctx.pid());
+            let verbosity = ctx.runtime().verbosity();
+            off_master(view, move |view| queries::answer(view, verbosity, call))
+        }
+        other => Response::text(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("{} is not served by this master yet", other.as_str_name()),
+        )
+        .into(),
+    }
+}
+
+/// Renders `answer` from `view` on a blocking-pool thread.
+pub(crate) fn off_master(
+    view: ReadView,
+    answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
+) -> Reply {
+    Reply::later(async move {
+        tokio::task::spawn_blocking(move || answer(&view))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "rendering a read-only answer failed");
+                Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
+            })
+    })
+}
+
+/// Why a request is not a call: the status and text Mesos answers.
+#[derive(Debug)]
+struct Refusal(StatusCode, String);
+
+impl Refusal {
+    fn bad_request(message: impl Into<String>) -> Refusal {
+        Refusal(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl Call {
+    /// Reads and validates the call as Mesos does, or the response refusing
+    /// it.
+    fn from_request(request: &Request) -> Result<Call, Refusal> {
+        if request.method() != http::Method::POST {
+            return Err(Refusal(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "405 Method Not Allowed. Expecting one of {{ 'POST' }}, but received '{}'.",
+                    request.method()
+                ),
+            ));
+        }
+        let call = match request.header("Content-Type") {
+            None => {
+                return Err(Refusal::bad_request(
+                    "Expecting 'Content-Type' to be present",
+                ));
+            }
+            Some(APPLICATION_PROTOBUF) => proto::decode::<V1Call>(request.body())
+                .map_err(|_| Refusal::bad_request("Failed to parse body into Call protobuf"))?,
+            Some(APPLICATION_JSON) => {
+                let value: serde_json::Value =
+                    serde_json::from_slice(request.body()).map_err(|e| {
+                        Refusal::bad_request(format!("Failed to parse body into JSON: {e}"))
+                    })?;
+                proto::json::from_value::<V1Call>(&value).map_err(|e| {
+                    Refusal::bad_request(format!("Failed to convert JSON into Call protobuf: {e}"))
+                })?
+            }
+            Some(_) => {
+                return Err(Refusal(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "Expecting 'Content-Type' of {APPLICATION_JSON} or {APPLICATION_PROTOBUF}"
+                    ),
+                ));
+            }
+        };
+        if let Some(error) = validate(&call) {
+            return Err(Refusal::bad_request(format!(
+                "Failed to validate master::Call: {error}"
+            )));
+        }
+        let format = if request.accepts_media_type(APPLICATION_JSON) {
+            Format::Json
+        } else if request.accepts_media_type(APPLICATION_PROTOBUF) {
+            Format::Protobuf
+        } else {
+            return Err(Refusal(
+                StatusCode::NOT_ACCEPTABLE,
+                format!(
+                    "Expecting 'Accept' to allow '{APPLICATION_PROTOBUF}' or '{APPLICATION_JSON}'"
+                ),
+            ));
+        };
+        Ok(Call {
+            call,
+            format,
+            principal: request.principal().cloned(),
+        })
+    }
+}
+
+/// Mesos's `validation::master::call::validate`: the type must be set, and
+/// a call with a payload must carry it (`GET_METRICS` needs `get_metrics`).
+/// The payload's field is named after the type in lower case.
+fn validate(call: &V1Call) -> Option<String> {
+    let Some(kind) = call.r#type.and_then(|t| call::Type::try_from(t).ok()) else {
+        return Some("Expecting 'type' to be present".into());
+    };
+    let payload = kind.as_str_name().to_lowercase();
+    let descriptor = proto::descriptor_of::<V1Call>();
+    let field = descriptor.get_field_by_name(&payload)?;
+    let dynamic =
+        prost_reflect::DynamicMessage::decode(descriptor, call.encode_to_vec().as_slice())
+            .expect("a decoded call re-decodes");
+    (!dynamic.has_field(&field)).then(|| format!("Expecting '{payload}' to be present"))
+}
+
+/// `200 OK` with `response` encoded as the client asked.
+pub(crate) fn encode(format: Format, response: &V1Response) -> Response {
+    match format {
+        Format::Json => Response::json(queries::response_json(response).to_string()),
+        Format::Protobuf => Response::ok(response.encode_to_vec()).with_header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(APPLICATION_PROTOBUF),
+        ),
+    }
+}
+
+/// A v0 message as its v1 twin: the two share their wire format, as
+/// Mesos's `evolve` relies on.
+pub(crate) fn evolve<V1: prost::Message + Default>(v0: &impl prost::Message) -> V1 {
+    V1::decode(v0.encode_to_vec().as_slice()).expect("v0 and v1 messages share a wire format")
+}
