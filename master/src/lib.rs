@@ -20,6 +20,7 @@
 
 mod agents;
 mod authentication;
+pub mod authorization;
 mod cluster;
 mod driver;
 mod endpoints;
@@ -262,6 +263,10 @@ impl MasterBuilder {
             None => authorizer_from_flags(&flags, &loaded)?,
         };
 
+        if let Some(authorizer) = &authorizer {
+            guard_libprocess_endpoints(&runtime, authorizer);
+        }
+
         tracing::info!(
             stage = "agent removal rate limiter",
             "creating the rate limiter"
@@ -305,6 +310,7 @@ impl MasterBuilder {
             scheduler_metrics: frameworks::SchedulerMetrics::register(runtime.metrics()),
             status,
             authentications,
+            authorizer: authorizer.clone(),
         });
         runtime
             .spawn("master", process)
@@ -426,6 +432,29 @@ fn module_stage_unavailable(
         format!("no built-in implementation or loaded {kind} module has this name")
     };
     StartupError::new(stage, format!("Flag '--{flag}={name}': {problem}; {fix}"))
+}
+
+/// Mesos's authorization callbacks for the libprocess endpoints it guards
+/// by path (`GET_ENDPOINT_WITH_PATH`): `403` unless the principal may GET
+/// the path. An authorizer's error denies.
+fn guard_libprocess_endpoints(runtime: &Runtime, authorizer: &Arc<dyn Authorizer>) {
+    for &path in authorization::AUTHORIZABLE_ENDPOINTS {
+        let authorizer = Arc::clone(authorizer);
+        runtime.set_authorization_callback(path, move |_, principal| {
+            let principal = principal.and_then(|principal| principal.value.clone());
+            let authorized = authorization::authorize(
+                Some(Arc::clone(&authorizer)),
+                principal,
+                vec![authorization::Check::endpoint(path)],
+            );
+            Box::pin(async move {
+                authorized.await.unwrap_or_else(|error| {
+                    tracing::warn!(path, %error, "the authorizer failed; denying");
+                    false
+                })
+            })
+        });
+    }
 }
 
 /// Mesos's rule: `--authorizers=local` with `--acls` is the local authorizer;

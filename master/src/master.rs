@@ -37,6 +37,7 @@
 
 use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
 use crate::authentication::Authentications;
+use crate::authorization::{self, Check};
 use crate::cluster::ClusterSettings;
 use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
@@ -46,6 +47,7 @@ use crate::operator::OperatorState;
 use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
 use allocator::Allocator;
+use authorizer::Authorizer;
 use detector::MasterDetector;
 use flags::MasterFlags;
 use hooks::HookManager;
@@ -92,6 +94,7 @@ pub(crate) struct Parts {
     pub scheduler_metrics: SchedulerMetrics,
     pub status: watch::Sender<Status>,
     pub authentications: Authentications,
+    pub authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 pub(crate) struct MasterProcess {
@@ -122,6 +125,8 @@ pub(crate) struct MasterProcess {
     status: watch::Sender<Status>,
     recovered_agents_timer: Option<Timer>,
     pub(crate) authentications: Authentications,
+    /// `None` without `--acls`: everything is permitted.
+    pub(crate) authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 impl std::fmt::Debug for MasterProcess {
@@ -169,6 +174,7 @@ impl MasterProcess {
             status: parts.status,
             recovered_agents_timer: None,
             authentications: parts.authentications,
+            authorizer: parts.authorizer,
         }
     }
 
@@ -433,13 +439,45 @@ impl MasterProcess {
         }
     }
 
+    /// Runs `then` if the principal `from` authenticated as (if any)
+    /// passes `checks`: at once without an authorizer, else once it
+    /// answers. A refusal or an authorizer's error is logged and `then`
+    /// dropped, as Mesos refuses the registration.
+    fn authorize_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        checks: Vec<Check>,
+        then: impl FnOnce(&mut Self, &mut Context<Self>) + Send + 'static,
+    ) {
+        let Some(authorizer) = self.authorizer.clone() else {
+            return then(self, ctx);
+        };
+        let principal = self.authentications.principal(&from).map(str::to_owned);
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            match authorization::authorize(Some(authorizer), principal.clone(), checks).await {
+                Ok(true) => {
+                    master.dispatch(then);
+                }
+                Ok(false) => tracing::warn!(
+                    %from, principal = principal.as_deref().unwrap_or("(none)"),
+                    "refusing registration of agent: not authorized"
+                ),
+                Err(error) => {
+                    tracing::warn!(%from, %error, "refusing registration of agent: authorization failure")
+                }
+            }
+        });
+    }
+
     // Registration.
 
     fn register_agent(
         &mut self,
         ctx: &mut Context<Self>,
         from: Upid,
-        mut message: RegisterSlaveMessage,
+        message: RegisterSlaveMessage,
     ) {
         self.metrics.messages_register_slave.increment();
         if self.authentications.in_progress(&from) {
@@ -455,6 +493,18 @@ impl MasterProcess {
             tracing::warn!(%from, "refusing registration of agent because it is not authenticated");
             return;
         }
+        let checks = Check::agent_registration(&message.slave);
+        self.authorize_agent(ctx, from.clone(), checks, move |master, ctx| {
+            master.register_authorized_agent(ctx, from, message)
+        });
+    }
+
+    fn register_authorized_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        mut message: RegisterSlaveMessage,
+    ) {
         if let Err(error) = validation::register_agent(&message) {
             tracing::warn!(%from, %error, "dropping registration of agent: invalid registration");
             return;
@@ -676,7 +726,7 @@ impl MasterProcess {
         &mut self,
         ctx: &mut Context<Self>,
         from: Upid,
-        mut message: ReregisterSlaveMessage,
+        message: ReregisterSlaveMessage,
     ) {
         self.metrics.messages_reregister_slave.increment();
         if self.authentications.in_progress(&from) {
@@ -692,6 +742,18 @@ impl MasterProcess {
             tracing::warn!(%from, "refusing reregistration of agent because it is not authenticated");
             return;
         }
+        let checks = Check::agent_registration(&message.slave);
+        self.authorize_agent(ctx, from.clone(), checks, move |master, ctx| {
+            master.reregister_authorized_agent(ctx, from, message)
+        });
+    }
+
+    fn reregister_authorized_agent(
+        &mut self,
+        ctx: &mut Context<Self>,
+        from: Upid,
+        mut message: ReregisterSlaveMessage,
+    ) {
         let id = agent_id(&message.slave).to_owned();
         if self.agents.reregistering.contains(&id) {
             tracing::info!(agent = %id, %from, "ignoring reregister agent message: reregistration already in progress");

@@ -26,7 +26,12 @@ use proto::mesos::scheduler::{Call, call};
 pub(crate) const STREAM_ID: &str = "Mesos-Stream-Id";
 
 pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
-    ctx.route("/api/v1/scheduler", scheduler);
+    // Authenticated with --authenticate_http_frameworks.
+    ctx.route_authenticated(
+        "/api/v1/scheduler",
+        authentication::SCHEDULER_REALM,
+        scheduler,
+    );
 }
 
 fn text(status: StatusCode, body: impl Into<String>) -> Reply {

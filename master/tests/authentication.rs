@@ -13,32 +13,14 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use authentication::cram_md5;
-use common::{FakeAgent, Received, master_upid, metric, wait_for_metric};
-use libprocess::{Context, Message, Pid, Process, Runtime, Upid, generate_id};
-use proto::mesos::internal::{
-    AuthenticateMessage, AuthenticationStartMessage, AuthenticationStepMessage,
-};
-use tokio::sync::mpsc;
+use common::authenticatee::{Authenticatee, COMPLETED, FAILED};
+use common::{FakeAgent, master_upid, metric, wait_for_metric};
 
-const COMPLETED: &str = "mesos.internal.AuthenticationCompletedMessage";
-const FAILED: &str = "mesos.internal.AuthenticationFailedMessage";
-const MECHANISMS: &str = "mesos.internal.AuthenticationMechanismsMessage";
-const STEP: &str = "mesos.internal.AuthenticationStepMessage";
 const REGISTERED: &str = "mesos.internal.SlaveRegisteredMessage";
 
-/// `--credentials` with one agent principal, in a directory kept alive with
-/// the test.
+/// `--credentials` with one agent principal.
 fn credentials_file() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("credentials.json");
-    std::fs::write(
-        &path,
-        r#"{"credentials":[{"principal":"agent","secret":"s3cret"}]}"#,
-    )
-    .unwrap();
-    let flag = format!("--credentials={}", path.display());
-    (dir, flag)
+    common::credentials_file(&[("agent", "s3cret")])
 }
 
 /// A master with `--authenticate_agents` and [`credentials_file`], plus
@@ -48,94 +30,6 @@ async fn start_master(extra: &[&str]) -> (master::Master, tempfile::TempDir) {
     let mut args = vec!["--authenticate_agents", credentials.as_str()];
     args.extend_from_slice(extra);
     (common::start(&args).await, dir)
-}
-
-struct AuthenticateeProcess {
-    inbox: mpsc::UnboundedSender<Received>,
-}
-
-impl Process for AuthenticateeProcess {
-    fn unhandled(&mut self, _ctx: &mut Context<Self>, message: Message) {
-        let _ = self.inbox.send(Received {
-            from: message.from,
-            name: message.name.to_string(),
-            body: message.body,
-        });
-    }
-}
-
-/// The client side of the exchange, driven step by step by the test: a
-/// `crammd5-authenticatee(N)` process on the agent's runtime, as an agent
-/// has one.
-struct Authenticatee {
-    pid: Pid<AuthenticateeProcess>,
-    inbox: mpsc::UnboundedReceiver<Received>,
-    master: Upid,
-}
-
-impl Authenticatee {
-    fn start(runtime: &Runtime, master: Upid) -> Authenticatee {
-        let (sender, inbox) = mpsc::unbounded_channel();
-        let pid = runtime
-            .spawn(
-                generate_id("crammd5-authenticatee"),
-                AuthenticateeProcess { inbox: sender },
-            )
-            .unwrap();
-        Authenticatee { pid, inbox, master }
-    }
-
-    fn send<M: prost::Message + prost::Name>(&self, to: &Upid, message: &M) {
-        let to = to.clone();
-        let body = message.encode_to_vec();
-        self.pid
-            .dispatch(move |_, ctx| ctx.send(&to, M::full_name(), body));
-    }
-
-    async fn expect(&mut self, name: &str) -> Received {
-        let received = self.inbox.recv().await.expect("the process runs");
-        assert_eq!(received.name, name);
-        received
-    }
-
-    /// Asks the master to authenticate `pid`; returns the session's UPID,
-    /// from its mechanisms message.
-    async fn begin(&mut self, pid: &Upid) -> Upid {
-        let master = self.master.clone();
-        self.send(
-            &master,
-            &AuthenticateMessage {
-                pid: pid.to_string(),
-            },
-        );
-        self.expect(MECHANISMS).await.from
-    }
-
-    /// Runs the rest of the exchange with `session`; returns the name of
-    /// the message that ended it.
-    async fn finish(&mut self, session: &Upid, principal: &str, secret: &str) -> String {
-        self.send(
-            session,
-            &AuthenticationStartMessage {
-                mechanism: cram_md5::MECHANISM.into(),
-                data: None,
-            },
-        );
-        let challenge: AuthenticationStepMessage = self.expect(STEP).await.decode();
-        let response = cram_md5::respond(principal, secret.as_bytes(), &challenge.data);
-        self.send(
-            session,
-            &AuthenticationStepMessage {
-                data: response.into_bytes(),
-            },
-        );
-        self.inbox.recv().await.expect("the process runs").name
-    }
-
-    async fn authenticate(&mut self, pid: &Upid, principal: &str, secret: &str) -> String {
-        let session = self.begin(pid).await;
-        self.finish(&session, principal, secret).await
-    }
 }
 
 /// An agent and an authenticatee on the agent's runtime.

@@ -66,8 +66,9 @@ pub(crate) struct Call {
 
 /// Mounts `/api/v1` on the master.
 pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
-    ctx.route(
+    ctx.route_authenticated(
         "/api/v1",
+        authentication::READWRITE_REALM,
         |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
             if !master.recovered_registry() {
                 return Response::text(
@@ -131,14 +132,20 @@ pub(crate) fn off_master(
     view: ReadView,
     answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
 ) -> Reply {
-    Reply::later(async move {
-        tokio::task::spawn_blocking(move || answer(&view))
-            .await
-            .unwrap_or_else(|error| {
-                tracing::error!(%error, "rendering a read-only answer failed");
-                Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
-            })
-    })
+    Reply::later(render_off_master(view, answer))
+}
+
+/// [`off_master`] as a future, for handlers with more to wait for.
+pub(crate) async fn render_off_master(
+    view: ReadView,
+    answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
+) -> Response {
+    tokio::task::spawn_blocking(move || answer(&view))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "rendering a read-only answer failed");
+            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
+        })
 }
 
 /// Why a request is not a call: the status and text Mesos answers.

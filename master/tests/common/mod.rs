@@ -3,6 +3,7 @@
 //! the master's endpoints.
 #![allow(dead_code)] // Each test file uses a different part.
 
+pub mod authenticatee;
 pub mod driver;
 pub mod scheduler;
 pub mod shapes;
@@ -355,5 +356,77 @@ pub async fn wait_for_metric(master: &master::Master, name: &str, value: f64) {
             metric(master, name)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `--credentials` file holding `credentials` (principal, secret), in a
+/// directory that lives as long as the returned guard; and the flag.
+pub fn credentials_file(credentials: &[(&str, &str)]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.json");
+    let list: Vec<Json> = credentials
+        .iter()
+        .map(|(principal, secret)| serde_json::json!({"principal": principal, "secret": secret}))
+        .collect();
+    std::fs::write(
+        &path,
+        serde_json::json!({ "credentials": list }).to_string(),
+    )
+    .unwrap();
+    let flag = format!("--credentials={}", path.display());
+    (dir, flag)
+}
+
+/// An HTTP answer with its head.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection, with `authorization` (if
+/// any) as its `Authorization` header.
+pub async fn http_request(
+    master: &master::Master,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+) -> HttpAnswer {
+    let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
+        .await
+        .unwrap();
+    let authorization =
+        authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
+        .await
+        .expect("the master answers")
+        .unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    HttpAnswer {
+        status,
+        head,
+        body: raw[split + 4..].to_vec(),
     }
 }

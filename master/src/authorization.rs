@@ -1,0 +1,400 @@
+//! What principals may do at the master: the questions Mesos 1.11's master
+//! asks its authorizer (`src/master/authorization.cpp`), and the answers.
+//!
+//! Each operation maps to one or more [`Check`]s — an action on an object
+//! the check owns, so it can outlive the message or request it came from
+//! while the authorizer answers — and [`authorize`] passes an operation
+//! when every check passes. Without an authorizer (no `--acls`) everything
+//! passes, as in Mesos.
+//!
+//! | operation | checks |
+//! |---|---|
+//! | agent (re)registration | `RESERVE_RESOURCES` per role of its static reservations, `REGISTER_AGENT` |
+//! | framework (re)registration | `REGISTER_FRAMEWORK` (framework info; its role as value unless MULTI_ROLE) |
+//! | task launch | `RUN_TASK` (task and framework info) |
+//! | teardown | `TEARDOWN_FRAMEWORK` (framework info, its principal) |
+//! | reserve / unreserve | `RESERVE_RESOURCES` per role / `UNRESERVE_RESOURCES` per reserver |
+//! | create / destroy volumes | `CREATE_VOLUME` per role / `DESTROY_VOLUME` per creator |
+//! | weights | `UPDATE_WEIGHT` per role |
+//! | quota | `GET_QUOTA` / `UPDATE_QUOTA_WITH_CONFIG` per role |
+//! | maintenance | `UPDATE_MAINTENANCE_SCHEDULE`, `START_MAINTENANCE`, `STOP_MAINTENANCE` per machine |
+//! | agents | `MARK_AGENT_GONE`, `DRAIN_AGENT`, `DEACTIVATE_AGENT`, `REACTIVATE_AGENT` |
+//! | `/flags` | `VIEW_FLAGS` |
+//! | `/metrics/snapshot`, `/logging/toggle` | `GET_ENDPOINT_WITH_PATH` (the path) |
+//!
+//! What the state endpoints show is filtered by a [`Viewer`]: the
+//! `VIEW_*` approvers of the asking principal, fetched once per request.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use authorizer::{Action, Approvers, Authorizer, AuthorizerError, Object, Request, Subject};
+use proto::mesos::{
+    ExecutorInfo, FrameworkInfo, MachineId, Resource, SlaveInfo, Task, TaskInfo, WeightInfo,
+    framework_info,
+};
+
+/// One question for the authorizer: may the principal do `action` to the
+/// object (`None`: to anything of the kind)?
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub action: Action,
+    pub object: Option<Owned>,
+}
+
+/// An [`Object`] that owns its parts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Owned {
+    pub value: Option<String>,
+    pub framework_info: Option<FrameworkInfo>,
+    pub task_info: Option<TaskInfo>,
+    pub resource: Option<Resource>,
+    pub weight_info: Option<WeightInfo>,
+    pub machine_id: Option<MachineId>,
+}
+
+impl Owned {
+    fn view(&self) -> Object<'_> {
+        Object {
+            value: self.value.as_deref(),
+            framework_info: self.framework_info.as_ref(),
+            task_info: self.task_info.as_ref(),
+            resource: self.resource.as_ref(),
+            weight_info: self.weight_info.as_ref(),
+            machine_id: self.machine_id.as_ref(),
+            ..Object::default()
+        }
+    }
+
+    fn value(value: impl Into<String>) -> Self {
+        Owned {
+            value: Some(value.into()),
+            ..Owned::default()
+        }
+    }
+
+    /// A resource with the plain value older authorizers look at.
+    fn resource(resource: &Resource, value: impl Into<String>) -> Self {
+        Owned {
+            resource: Some(resource.clone()),
+            value: Some(value.into()),
+            ..Owned::default()
+        }
+    }
+}
+
+impl Check {
+    fn on(action: Action, object: Owned) -> Check {
+        Check {
+            action,
+            object: Some(object),
+        }
+    }
+
+    fn on_anything(action: Action) -> Check {
+        Check {
+            action,
+            object: None,
+        }
+    }
+
+    /// An agent registering or reregistering: its static reservations, as
+    /// if it reserved them, and the registration itself.
+    pub fn agent_registration(info: &SlaveInfo) -> Vec<Check> {
+        let reserved: Vec<Resource> = info
+            .resources
+            .iter()
+            .filter(|resource| is_reserved(resource))
+            .cloned()
+            .collect();
+        let mut checks = Check::reserve(&reserved);
+        checks.push(Check::on_anything(Action::RegisterAgent));
+        checks
+    }
+
+    /// A framework subscribing.
+    pub fn framework_registration(info: &FrameworkInfo) -> Check {
+        let multi_role = info
+            .capabilities
+            .iter()
+            .any(|capability| capability.r#type() == framework_info::capability::Type::MultiRole);
+        Check::on(
+            Action::RegisterFramework,
+            Owned {
+                framework_info: Some(info.clone()),
+                // The deprecated value, for authorizers that still read it.
+                value: (!multi_role).then(|| info.role().to_owned()),
+                ..Owned::default()
+            },
+        )
+    }
+
+    /// A task launched by `framework`.
+    pub fn task_launch(task: &TaskInfo, framework: &FrameworkInfo) -> Check {
+        Check::on(
+            Action::RunTask,
+            Owned {
+                task_info: Some(task.clone()),
+                framework_info: Some(framework.clone()),
+                ..Owned::default()
+            },
+        )
+    }
+
+    /// An operator tearing `framework` down.
+    pub fn teardown(framework: &FrameworkInfo) -> Check {
+        Check::on(
+            Action::TeardownFramework,
+            Owned {
+                framework_info: Some(framework.clone()),
+                value: Some(framework.principal().to_owned()),
+                ..Owned::default()
+            },
+        )
+    }
+
+    /// Reserving `resources`: one check per distinct reservation role.
+    pub fn reserve(resources: &[Resource]) -> Vec<Check> {
+        per_distinct(resources, reservation_role, Action::ReserveResources)
+    }
+
+    /// Unreserving `resources`: one check per resource whose reservation
+    /// names its reserver, and one on anything if any does not.
+    pub fn unreserve(resources: &[Resource]) -> Vec<Check> {
+        let mut checks = Vec::new();
+        let mut anonymous = false;
+        for resource in resources {
+            match resource
+                .reservations
+                .last()
+                .and_then(|reservation| reservation.principal.as_deref())
+            {
+                Some(principal) => checks.push(Check::on(
+                    Action::UnreserveResources,
+                    Owned::resource(resource, principal),
+                )),
+                None => anonymous = true,
+            }
+        }
+        if anonymous {
+            checks.push(Check::on_anything(Action::UnreserveResources));
+        }
+        checks
+    }
+
+    /// Creating `volumes`: one check per distinct role (on anything if none).
+    pub fn create_volumes(volumes: &[Resource]) -> Vec<Check> {
+        let checks = per_distinct(volumes, reservation_role, Action::CreateVolume);
+        or_on_anything(checks, Action::CreateVolume)
+    }
+
+    /// Destroying `volumes`: one check per persistent volume, by its
+    /// creator (on anything if none is one).
+    pub fn destroy_volumes(volumes: &[Resource]) -> Vec<Check> {
+        let checks = volumes
+            .iter()
+            .filter_map(|volume| {
+                let persistence = volume.disk.as_ref()?.persistence.as_ref()?;
+                Some(Check::on(
+                    Action::DestroyVolume,
+                    Owned::resource(volume, persistence.principal()),
+                ))
+            })
+            .collect();
+        or_on_anything(checks, Action::DestroyVolume)
+    }
+
+    /// Setting the weight of a role.
+    pub fn update_weight(weight: &WeightInfo) -> Check {
+        Check::on(
+            Action::UpdateWeight,
+            Owned {
+                weight_info: Some(weight.clone()),
+                value: Some(weight.role().to_owned()),
+                ..Owned::default()
+            },
+        )
+    }
+
+    /// Reading the quota of `role`.
+    pub fn get_quota(role: &str) -> Check {
+        Check::on(Action::GetQuota, Owned::value(role))
+    }
+
+    /// Changing the quota of `role` (the `UPDATE_QUOTA` call).
+    pub fn update_quota(role: &str) -> Check {
+        Check::on(Action::UpdateQuotaWithConfig, Owned::value(role))
+    }
+
+    /// A maintenance `action` (`UPDATE_MAINTENANCE_SCHEDULE`,
+    /// `START_MAINTENANCE`, `STOP_MAINTENANCE`, ...) on each of `machines`.
+    pub fn maintenance(action: Action, machines: &[MachineId]) -> Vec<Check> {
+        let checks = machines
+            .iter()
+            .map(|machine| {
+                Check::on(
+                    action,
+                    Owned {
+                        machine_id: Some(machine.clone()),
+                        ..Owned::default()
+                    },
+                )
+            })
+            .collect();
+        or_on_anything(checks, action)
+    }
+
+    /// An operator action on an agent without an object:
+    /// `MARK_AGENT_GONE`, `DRAIN_AGENT`, `DEACTIVATE_AGENT`,
+    /// `REACTIVATE_AGENT`.
+    pub fn agent_action(action: Action) -> Check {
+        Check::on_anything(action)
+    }
+
+    /// Reading `/flags`.
+    pub fn view_flags() -> Check {
+        Check::on_anything(Action::ViewFlags)
+    }
+
+    /// GET of a libprocess endpoint Mesos guards by path.
+    pub fn endpoint(path: &str) -> Check {
+        Check::on(Action::GetEndpointWithPath, Owned::value(path))
+    }
+}
+
+/// The endpoints Mesos guards with `GET_ENDPOINT_WITH_PATH` that this
+/// master serves.
+pub const AUTHORIZABLE_ENDPOINTS: &[&str] = &["/logging/toggle", "/metrics/snapshot"];
+
+fn is_reserved(resource: &Resource) -> bool {
+    !resource.reservations.is_empty()
+}
+
+/// The role of the most refined reservation, or `*`.
+fn reservation_role(resource: &Resource) -> &str {
+    resource
+        .reservations
+        .last()
+        .and_then(|reservation| reservation.role.as_deref())
+        .unwrap_or("*")
+}
+
+fn per_distinct(
+    resources: &[Resource],
+    key: impl Fn(&Resource) -> &str,
+    action: Action,
+) -> Vec<Check> {
+    let mut seen = BTreeSet::new();
+    resources
+        .iter()
+        .filter(|resource| seen.insert(key(resource).to_owned()))
+        .map(|resource| Check::on(action, Owned::resource(resource, key(resource))))
+        .collect()
+}
+
+fn or_on_anything(checks: Vec<Check>, action: Action) -> Vec<Check> {
+    if checks.is_empty() {
+        vec![Check::on_anything(action)]
+    } else {
+        checks
+    }
+}
+
+/// Whether `principal` (`None`: unauthenticated) passes every check. An
+/// authorizer's error is an error, which callers report rather than treat
+/// as either answer.
+pub async fn authorize(
+    authorizer: Option<Arc<dyn Authorizer>>,
+    principal: Option<String>,
+    checks: Vec<Check>,
+) -> Result<bool, AuthorizerError> {
+    let Some(authorizer) = authorizer else {
+        return Ok(true);
+    };
+    let subject = principal.map(Subject::principal);
+    for check in &checks {
+        let request = Request {
+            subject: subject.clone(),
+            action: check.action,
+            object: check.object.as_ref().map(Owned::view),
+        };
+        if !authorizer.authorized(&request).await? {
+            tracing::info!(principal = ?subject.as_ref().and_then(|s| s.value.as_deref()), action = %check.action, object = ?check.object, "not authorized");
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// What one principal may see in the state endpoints: Mesos's
+/// `ObjectApprovers` for the `VIEW_*` actions.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    approvers: Approvers,
+}
+
+impl Viewer {
+    const ACTIONS: &'static [Action] = &[
+        Action::ViewFramework,
+        Action::ViewTask,
+        Action::ViewExecutor,
+        Action::ViewRole,
+        Action::ViewFlags,
+    ];
+
+    /// The approvers of `principal` (`None`: unauthenticated).
+    pub async fn fetch(
+        authorizer: Option<Arc<dyn Authorizer>>,
+        principal: Option<String>,
+    ) -> Result<Viewer, AuthorizerError> {
+        let subject = principal.map(Subject::principal);
+        let approvers =
+            Approvers::fetch(authorizer.as_deref(), subject.as_ref(), Self::ACTIONS).await?;
+        Ok(Viewer { approvers })
+    }
+
+    /// The flags, and what `/state` shows of them (`cluster`, `log_dir`,
+    /// `external_log_file`, `flags`).
+    pub fn flags(&self) -> bool {
+        self.approvers
+            .approved(Action::ViewFlags, &Object::default())
+    }
+
+    /// Anything about `role`.
+    pub fn role(&self, role: &str) -> bool {
+        self.approvers
+            .approved(Action::ViewRole, &Object::value(role))
+    }
+
+    /// `resource`, judged by its reservation role.
+    pub fn resource(&self, resource: &Resource) -> bool {
+        self.approvers
+            .approved(Action::ViewRole, &Object::resource(resource))
+    }
+
+    /// A framework.
+    pub fn framework(&self, framework: &FrameworkInfo) -> bool {
+        self.approvers
+            .approved(Action::ViewFramework, &Object::framework(framework))
+    }
+
+    /// A task of `framework`.
+    pub fn task(&self, task: &Task, framework: &FrameworkInfo) -> bool {
+        let object = Object {
+            task: Some(task),
+            framework_info: Some(framework),
+            ..Object::default()
+        };
+        self.approvers.approved(Action::ViewTask, &object)
+    }
+
+    /// An executor of `framework`.
+    pub fn executor(&self, executor: &ExecutorInfo, framework: &FrameworkInfo) -> bool {
+        let object = Object {
+            executor_info: Some(executor),
+            framework_info: Some(framework),
+            ..Object::default()
+        };
+        self.approvers.approved(Action::ViewExecutor, &object)
+    }
+}
