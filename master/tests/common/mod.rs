@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test file uses a different part.
 
 pub mod authenticatee;
+pub mod cluster;
 pub mod driver;
 pub mod scheduler;
 pub mod shapes;

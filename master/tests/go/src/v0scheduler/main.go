@@ -1,0 +1,164 @@
+// v0scheduler is a framework on mesos-go 0.0.6's libprocess scheduler
+// driver (api/v0/scheduler), as in the golden s4-v0-driver run: it
+// registers with the master given by -master (host:port; the driver finds
+// the leader through GET /state), launches -tasks command tasks (cpus 0.1,
+// mem 32 each) in its first offer, declines later offers, and stops
+// (UnregisterFrameworkMessage) once every task is terminal.
+//
+// It prints one JSON object per line for each thing the driver tells it:
+// {"event": "registered" | "offer" | "update" | "error" | "stopped", ...}.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v0/mesosproto"
+	util "github.com/mesos/mesos-go/api/v0/mesosutil"
+	sched "github.com/mesos/mesos-go/api/v0/scheduler"
+)
+
+var printing sync.Mutex
+
+func emit(fields map[string]interface{}) {
+	printing.Lock()
+	defer printing.Unlock()
+	line, _ := json.Marshal(fields)
+	fmt.Println(string(line))
+}
+
+type echoScheduler struct {
+	tasks    int
+	launched bool
+	finished map[string]bool
+	done     chan struct{}
+}
+
+func (s *echoScheduler) Registered(_ sched.SchedulerDriver, id *mesos.FrameworkID, master *mesos.MasterInfo) {
+	emit(map[string]interface{}{
+		"event":        "registered",
+		"framework_id": id.GetValue(),
+		"master_id":    master.GetId(),
+		"master_pid":   master.GetPid(),
+		"version":      master.GetVersion(),
+	})
+}
+
+func (s *echoScheduler) Reregistered(_ sched.SchedulerDriver, master *mesos.MasterInfo) {
+	emit(map[string]interface{}{"event": "reregistered", "master_pid": master.GetPid()})
+}
+
+func (s *echoScheduler) Disconnected(sched.SchedulerDriver) {
+	emit(map[string]interface{}{"event": "disconnected"})
+}
+
+func (s *echoScheduler) ResourceOffers(driver sched.SchedulerDriver, offers []*mesos.Offer) {
+	for _, offer := range offers {
+		cpus := 0.0
+		for _, resource := range offer.GetResources() {
+			if resource.GetName() == "cpus" {
+				cpus += resource.GetScalar().GetValue()
+			}
+		}
+		emit(map[string]interface{}{
+			"event":    "offer",
+			"offer_id": offer.GetId().GetValue(),
+			"agent_id": offer.GetSlaveId().GetValue(),
+			"hostname": offer.GetHostname(),
+			"cpus":     cpus,
+		})
+		if s.launched {
+			driver.DeclineOffer(offer.Id, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
+			continue
+		}
+		s.launched = true
+		var tasks []*mesos.TaskInfo
+		for n := 1; n <= s.tasks; n++ {
+			tasks = append(tasks, &mesos.TaskInfo{
+				Name:    proto.String(fmt.Sprintf("task %d", n)),
+				TaskId:  util.NewTaskID(fmt.Sprintf("go-v0-task-%d", n)),
+				SlaveId: offer.SlaveId,
+				Command: &mesos.CommandInfo{Value: proto.String(fmt.Sprintf("echo task %d", n))},
+				Resources: []*mesos.Resource{
+					util.NewScalarResource("cpus", 0.1),
+					util.NewScalarResource("mem", 32),
+				},
+			})
+		}
+		driver.LaunchTasks([]*mesos.OfferID{offer.Id}, tasks, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
+	}
+}
+
+func (s *echoScheduler) OfferRescinded(_ sched.SchedulerDriver, id *mesos.OfferID) {
+	emit(map[string]interface{}{"event": "rescinded", "offer_id": id.GetValue()})
+}
+
+func (s *echoScheduler) StatusUpdate(_ sched.SchedulerDriver, status *mesos.TaskStatus) {
+	emit(map[string]interface{}{
+		"event":    "update",
+		"task_id":  status.GetTaskId().GetValue(),
+		"state":    status.GetState().String(),
+		"agent_id": status.GetSlaveId().GetValue(),
+		"source":   status.GetSource().String(),
+	})
+	switch status.GetState() {
+	case mesos.TaskState_TASK_STAGING, mesos.TaskState_TASK_STARTING, mesos.TaskState_TASK_RUNNING:
+		return
+	}
+	s.finished[status.GetTaskId().GetValue()] = true
+	if len(s.finished) == s.tasks {
+		close(s.done)
+	}
+}
+
+func (s *echoScheduler) FrameworkMessage(sched.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, string) {
+}
+
+func (s *echoScheduler) SlaveLost(_ sched.SchedulerDriver, id *mesos.SlaveID) {
+	emit(map[string]interface{}{"event": "agent_lost", "agent_id": id.GetValue()})
+}
+
+func (s *echoScheduler) ExecutorLost(sched.SchedulerDriver, *mesos.ExecutorID, *mesos.SlaveID, int) {
+}
+
+func (s *echoScheduler) Error(_ sched.SchedulerDriver, message string) {
+	emit(map[string]interface{}{"event": "error", "message": message})
+	os.Exit(2)
+}
+
+func main() {
+	master := flag.String("master", "", "the master, host:port")
+	tasks := flag.Int("tasks", 2, "tasks to launch")
+	flag.Parse()
+
+	scheduler := &echoScheduler{tasks: *tasks, finished: map[string]bool{}, done: make(chan struct{})}
+	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
+		Scheduler: scheduler,
+		Framework: &mesos.FrameworkInfo{
+			User: proto.String("root"),
+			Name: proto.String("mesos-go-v0"),
+		},
+		Master:         *master,
+		BindingAddress: net.ParseIP("127.0.0.1"),
+	})
+	if err != nil {
+		emit(map[string]interface{}{"event": "error", "message": err.Error()})
+		os.Exit(1)
+	}
+	if status, err := driver.Start(); err != nil {
+		emit(map[string]interface{}{"event": "error", "message": fmt.Sprintf("%v: %v", status, err)})
+		os.Exit(1)
+	}
+	<-scheduler.done
+	status, err := driver.Stop(false)
+	if err != nil {
+		emit(map[string]interface{}{"event": "error", "message": err.Error()})
+		os.Exit(1)
+	}
+	emit(map[string]interface{}{"event": "stopped", "status": status.String()})
+}

@@ -1,0 +1,124 @@
+//! mesos-go 0.0.6 — Go framework libraries nobody here wrote — runs small
+//! Go frameworks of ours (`tests/go/src/`) against our master, each
+//! launching two command tasks into one offer of a simulated agent that
+//! runs them for real, and seeing both finish:
+//! - `v0scheduler`, on the libprocess scheduler driver (`api/v0/scheduler`),
+//!   as in the golden `s4-v0-driver` capture: it finds the leader through
+//!   `GET /state`, registers with `RegisterFrameworkMessage`, launches with
+//!   `LaunchTasksMessage`, acknowledges over libprocess and unregisters;
+//! - `v1scheduler`, on the v1 HTTP scheduler API (`api/v1/lib`,
+//!   `httpsched`) in protobuf: SUBSCRIBE, ACCEPT, ACKNOWLEDGE, TEARDOWN.
+//!
+//! Needs `go` and Debian's `golang-github-mesos-mesos-go-dev`: run `cargo
+//! xtask setup`. The tests fail, never skip, when they are missing.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::cluster::{
+    Cluster, FINISHED_COMMAND_TASK, events, go_program, run_client, task_states,
+    wait_for_completion,
+};
+use mesos_sim::{CommandTasks, SimulatedTasks};
+use serde_json::Value as Json;
+
+/// One agent that runs command tasks as local processes.
+async fn cluster() -> Cluster {
+    Cluster::start(
+        &[],
+        1,
+        Arc::new(CommandTasks::new(SimulatedTasks::new(None))),
+    )
+    .await
+}
+
+/// Both tasks of `prefix` went through the command executor's states,
+/// launched into the first offer, from the one agent there is.
+async fn assert_two_tasks_finished(cluster: &Cluster, seen: &[Json], prefix: &str) {
+    assert!(events(seen, "error").is_empty(), "{seen:#?}");
+    let offers = events(seen, "offer");
+    let first = offers
+        .first()
+        .unwrap_or_else(|| panic!("no offer: {seen:#?}"));
+    let agent = cluster.fleet().statuses().await[0].slave_id.clone();
+    assert_eq!(first["agent_id"].as_str(), agent.as_deref());
+    assert_eq!(first["hostname"], "localhost");
+    assert_eq!(first["cpus"], 1.0);
+
+    let states = task_states(seen);
+    let expected = [format!("{prefix}-task-1"), format!("{prefix}-task-2")];
+    assert_eq!(
+        states.keys().collect::<Vec<_>>(),
+        expected.iter().collect::<Vec<_>>(),
+        "{seen:#?}"
+    );
+    for task in &expected {
+        assert_eq!(states[task], FINISHED_COMMAND_TASK, "{task}");
+    }
+    for update in events(seen, "update") {
+        assert_eq!(update["agent_id"], first["agent_id"]);
+        assert_eq!(update["source"], "SOURCE_EXECUTOR");
+    }
+}
+
+#[tokio::test]
+async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
+    let (_scratch, program) = go_program("v0scheduler");
+    let cluster = cluster().await;
+
+    let seen = run_client(
+        &program,
+        &[
+            format!("-master={}", cluster.master_address()),
+            "-logtostderr".to_owned(),
+        ],
+    )
+    .await;
+
+    let registered = events(&seen, "registered");
+    assert_eq!(registered.len(), 1, "{seen:#?}");
+    let framework_id = registered[0]["framework_id"].as_str().unwrap();
+    assert!(framework_id.ends_with("-0000"), "{framework_id}");
+    assert_eq!(
+        registered[0]["master_pid"],
+        format!("master@{}", cluster.master_address())
+    );
+    assert_eq!(registered[0]["version"], "1.11.0");
+    assert_two_tasks_finished(&cluster, &seen, "go-v0").await;
+    assert_eq!(
+        seen.last().unwrap()["status"],
+        "DRIVER_STOPPED",
+        "{seen:#?}"
+    );
+    wait_for_completion(&cluster.master, 1).await;
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finish() {
+    let (_scratch, program) = go_program("v1scheduler");
+    let cluster = cluster().await;
+
+    let seen = run_client(
+        &program,
+        &[
+            format!("-master={}", cluster.master_address()),
+            "-frameworks=1".to_owned(),
+            "-tasks=2".to_owned(),
+            "-codec=protobuf".to_owned(),
+        ],
+    )
+    .await;
+
+    let subscribed = events(&seen, "subscribed");
+    assert_eq!(subscribed.len(), 1, "{seen:#?}");
+    let framework_id = subscribed[0]["framework_id"].as_str().unwrap();
+    assert!(framework_id.ends_with("-0000"), "{framework_id}");
+    assert_eq!(subscribed[0]["heartbeat_interval"], 15.0);
+    assert_eq!(subscribed[0]["master_version"], "1.11.0");
+    assert_two_tasks_finished(&cluster, &seen, "mesos-go-v1-1").await;
+    assert_eq!(seen.last().unwrap()["event"], "torn_down", "{seen:#?}");
+    wait_for_completion(&cluster.master, 1).await;
+    cluster.stop().await;
+}
