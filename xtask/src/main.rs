@@ -18,6 +18,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("zookeeper", "/usr/share/java/zookeeper.jar"),
     // Tests make their own Python venvs for real clients (kazoo, pymesos).
     ("python3-venv", "/usr/share/doc/python3-venv"),
+    // pymesos's http-parser is compiled from its Cython source on install.
+    ("python3-dev", "/usr/share/doc/python3-dev"),
     // libprocess interop: a Go program on mesos-go 0.0.6's messenger.
     ("golang-go", "/usr/bin/go"),
     (
