@@ -7,7 +7,8 @@
 //!   `GET /state`, registers with `RegisterFrameworkMessage`, launches with
 //!   `LaunchTasksMessage`, acknowledges over libprocess and unregisters;
 //! - `v1scheduler`, on the v1 HTTP scheduler API (`api/v1/lib`,
-//!   `httpsched`) in protobuf: SUBSCRIBE, ACCEPT, ACKNOWLEDGE, TEARDOWN.
+//!   `httpsched`) in protobuf, and again in JSON: SUBSCRIBE, ACCEPT,
+//!   ACKNOWLEDGE, TEARDOWN.
 //!
 //! Needs `go` and Debian's `golang-github-mesos-mesos-go-dev`: run `cargo
 //! xtask setup`. The tests fail, never skip, when they are missing.
@@ -95,8 +96,8 @@ async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
     cluster.stop().await;
 }
 
-#[tokio::test]
-async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finish() {
+/// The v1 program's run of two tasks in `codec` (`protobuf` or `json`).
+async fn v1_scheduler_runs_two_tasks(codec: &str) {
     let (_scratch, program) = go_program("v1scheduler");
     let cluster = cluster().await;
 
@@ -106,7 +107,7 @@ async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finis
             format!("-master={}", cluster.master_address()),
             "-frameworks=1".to_owned(),
             "-tasks=2".to_owned(),
-            "-codec=protobuf".to_owned(),
+            format!("-codec={codec}"),
         ],
     )
     .await;
@@ -121,4 +122,16 @@ async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finis
     assert_eq!(seen.last().unwrap()["event"], "torn_down", "{seen:#?}");
     wait_for_completion(&cluster.master, 1).await;
     cluster.stop().await;
+}
+
+#[tokio::test]
+async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finish() {
+    v1_scheduler_runs_two_tasks("protobuf").await;
+}
+
+/// In JSON mesos-go writes `"capabilities":null` and integers as floats
+/// (`"failover_timeout":3.6e+06`); Mesos takes both.
+#[tokio::test]
+async fn the_v1_http_scheduler_does_the_same_in_json() {
+    v1_scheduler_runs_two_tasks("json").await;
 }

@@ -1,6 +1,7 @@
 // v1scheduler runs -frameworks frameworks, each a goroutine with its own
 // client of mesos-go 0.0.6's v1 HTTP scheduler API (api/v1/lib,
-// httpcli/httpsched) in protobuf (or -codec=json). Each subscribes to the
+// httpcli/httpsched) in protobuf (or -codec=json). Each subscribes (with a
+// failover timeout of one hour, as long-running frameworks do) to the
 // master at -master (host:port), launches -tasks command tasks of cpus 0.1
 // and mem 32 into the offers it gets (as many as fit in each), declines
 // what it does not use, acknowledges every status update, and tears itself
@@ -134,7 +135,8 @@ func (f *framework) update(ctx context.Context, status mesos.TaskStatus) error {
 
 // run subscribes and handles events until every task is terminal.
 func (f *framework) run(ctx context.Context) error {
-	info := &mesos.FrameworkInfo{User: "root", Name: f.name}
+	failover := 3600.0
+	info := &mesos.FrameworkInfo{User: "root", Name: f.name, FailoverTimeout: &failover}
 	stream, err := f.caller.Call(ctx, calls.Subscribe(info))
 	if err != nil {
 		return fmt.Errorf("SUBSCRIBE: %v", err)
