@@ -28,4 +28,8 @@ pub enum AllocatorError {
     MinAllocatableResources { text: String, reason: String },
     #[error("invalid quota for role '{role}': {reason}")]
     Quota { role: String, reason: String },
+    /// An allocator across a boundary (a module) failed or answered
+    /// nonsense; its own message.
+    #[error("{0}")]
+    Failed(String),
 }

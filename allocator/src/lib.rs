@@ -92,6 +92,7 @@
 mod error;
 mod fast_hash;
 mod hierarchical;
+pub mod json;
 mod rng;
 mod roles;
 mod slab;

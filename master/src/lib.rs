@@ -205,18 +205,23 @@ impl MasterBuilder {
         tracing::info!(stage = "allocator", allocator = %flags.allocator, "creating the allocator");
         let allocator = match self.allocator {
             Some(allocator) => allocator,
-            None => {
-                if !matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") {
-                    return Err(module_stage_unavailable(
-                        &loaded,
-                        "allocator",
-                        "allocator",
-                        &flags.allocator,
-                        modules::Kind::Allocator,
-                        "use 'HierarchicalDRF' (the default)",
-                    ));
-                }
+            None if matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") => {
                 hierarchical_allocator(&flags)?
+            }
+            None if loaded.contains(&flags.allocator, modules::Kind::Allocator) => loaded
+                .create_allocator(&flags.allocator)
+                .map_err(|e| {
+                    StartupError::new("allocator", format!("Flag '--allocator={}': {e}", flags.allocator))
+                })?,
+            None => {
+                return Err(module_stage_unavailable(
+                    &loaded,
+                    "allocator",
+                    "allocator",
+                    &flags.allocator,
+                    modules::Kind::Allocator,
+                    "use 'HierarchicalDRF' (the default) or load an Allocator module",
+                ));
             }
         };
 

@@ -1,5 +1,6 @@
 //! Modules: shared libraries named by `--modules` / `--modules_dir` that add
-//! hooks, anonymous modules and (later) other stages to the master.
+//! hooks, anonymous modules, an allocator and (later) other stages to the
+//! master.
 //!
 //! # Manifests
 //!
@@ -40,13 +41,16 @@
 //! ([`ModuleManager::create_anonymous`]) and keeps the instances alive,
 //! installs the `Hook` modules `--hooks` names
 //! ([`ModuleManager::install_hooks`], whose method contract is documented
-//! there) and looks up a module for a stage by name and kind
+//! there), creates the `Allocator` module `--allocator` names
+//! ([`ModuleManager::create_allocator`]; its contract is the one of
+//! `allocator::json`) and looks up a module for a stage by name and kind
 //! ([`ModuleManager::create`]). An [`Instance`]'s methods take and return
 //! JSON ([`Instance::call`]).
 //!
 //! Libraries are never unloaded, as in Mesos: a module may have started
 //! threads or registered callbacks that must outlive any instance.
 
+mod allocator_module;
 mod error;
 mod ffi;
 mod hook;

@@ -1,7 +1,7 @@
 //! The exported descriptor and the `extern "C"` functions behind it.
 #![allow(unsafe_code)]
 
-use crate::{Instance, LabelDecorator, MarkerFile, Outcome};
+use crate::{FifoAllocatorModule, Instance, LabelDecorator, MarkerFile, Outcome};
 use modules_abi as abi;
 use std::collections::BTreeMap;
 use std::ffi::{CStr, c_void};
@@ -26,7 +26,7 @@ const fn module(
     }
 }
 
-static MODULES: [abi::Module; 2] = [
+static MODULES: [abi::Module; 3] = [
     module(
         c"example_label_decorator",
         c"Hook",
@@ -38,6 +38,12 @@ static MODULES: [abi::Module; 2] = [
         c"Anonymous",
         c"Writes 'created' to the file named by parameter 'path' when created",
         create_marker_file,
+    ),
+    module(
+        c"example_fifo_allocator",
+        c"Allocator",
+        c"Offers each agent whole to the first framework that wants it (first come, first served)",
+        create_fifo_allocator,
     ),
 ];
 
@@ -94,6 +100,13 @@ unsafe extern "C" fn create_label_decorator(
 
 unsafe extern "C" fn create_marker_file(parameters: abi::Bytes, error: abi::Output) -> *mut c_void {
     instantiate(parameters, error, MarkerFile::create)
+}
+
+unsafe extern "C" fn create_fifo_allocator(
+    parameters: abi::Bytes,
+    error: abi::Output,
+) -> *mut c_void {
+    instantiate(parameters, error, FifoAllocatorModule::create)
 }
 
 unsafe extern "C" fn call(

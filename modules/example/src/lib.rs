@@ -6,7 +6,10 @@
 //!   the task's labels;
 //! - `example_marker_file` (kind `Anonymous`): when created, writes
 //!   `created` to the file its `path` parameter names, so a test or an
-//!   operator can see that the master loaded and created it.
+//!   operator can see that the master loaded and created it;
+//! - `example_fifo_allocator` (kind `Allocator`): the first-come-first-served
+//!   allocator of the `allocator-example` crate, answering the master's
+//!   allocator calls (the JSON contract of `allocator::json`).
 //!
 //! The modules themselves are plain safe Rust over JSON values; `ffi` turns
 //! them into the exported descriptor.
@@ -77,6 +80,33 @@ impl Instance for LabelDecorator {
             .unwrap_or_default();
         labels.push(json!({"key": self.key, "value": self.value}));
         Outcome::Done(Some(json!({ "labels": labels })))
+    }
+}
+
+/// `allocator_example::FifoAllocator` behind the Allocator contract.
+struct FifoAllocatorModule {
+    /// Clones share the allocator: each call works on a clone.
+    fifo: allocator_example::FifoAllocator,
+    /// What the calls' `now` counts from.
+    epoch: std::time::Instant,
+}
+
+impl FifoAllocatorModule {
+    fn create(_parameters: &BTreeMap<String, String>) -> Result<Box<dyn Instance>, String> {
+        Ok(Box::new(Self {
+            fifo: allocator_example::FifoAllocator::new(),
+            epoch: std::time::Instant::now(),
+        }))
+    }
+}
+
+impl Instance for FifoAllocatorModule {
+    fn call(&self, method: &str, input: &Value) -> Outcome {
+        let mut fifo = self.fifo.clone();
+        match allocator::json::serve(&mut fifo, self.epoch, method, input) {
+            Ok(result) => Outcome::Done(result),
+            Err(message) => Outcome::Failed(message),
+        }
     }
 }
 
