@@ -208,11 +208,14 @@ impl MasterBuilder {
             None if matches!(flags.allocator.as_str(), "hierarchical" | "HierarchicalDRF") => {
                 hierarchical_allocator(&flags)?
             }
-            None if loaded.contains(&flags.allocator, modules::Kind::Allocator) => loaded
-                .create_allocator(&flags.allocator)
-                .map_err(|e| {
-                    StartupError::new("allocator", format!("Flag '--allocator={}': {e}", flags.allocator))
-                })?,
+            None if loaded.contains(&flags.allocator, modules::Kind::Allocator) => {
+                loaded.create_allocator(&flags.allocator).map_err(|e| {
+                    StartupError::new(
+                        "allocator",
+                        format!("Flag '--allocator={}': {e}", flags.allocator),
+                    )
+                })?
+            }
             None => {
                 return Err(module_stage_unavailable(
                     &loaded,

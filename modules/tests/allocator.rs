@@ -20,16 +20,16 @@ fn loaded() -> ModuleManager {
     manager
 }
 
+/// A MULTI_ROLE framework in role `*`.
 fn framework(name: &str) -> pb::FrameworkInfo {
-    pb::FrameworkInfo {
-        id: Some(pb::FrameworkId { value: name.into() }),
-        name: name.into(),
-        roles: vec!["*".into()],
-        capabilities: vec![pb::framework_info::Capability {
-            r#type: Some(pb::framework_info::capability::Type::MultiRole.into()),
-        }],
-        ..Default::default()
-    }
+    proto::json::from_value(&json!({
+        "id": {"value": name},
+        "name": name,
+        "user": "root",
+        "roles": ["*"],
+        "capabilities": [{"type": "MULTI_ROLE"}],
+    }))
+    .unwrap()
 }
 
 fn agent(name: &str) -> pb::SlaveInfo {

@@ -5,7 +5,8 @@ mod support;
 
 use modules::{Kind, ModuleError, ModuleManager};
 use serde_json::json;
-use support::{example_file_name, example_library, manifest};
+use support::{example_library, manifest};
+use testkit::example_module_file_name as example_file_name;
 
 #[test]
 fn a_library_given_by_file_loads_the_modules_the_manifest_lists() {
@@ -74,13 +75,14 @@ fn loading_the_same_manifest_twice_is_harmless() {
 #[test]
 fn a_module_the_library_does_not_have_is_named_with_what_it_has() {
     let error = ModuleManager::new()
-        .load_manifest(&manifest(json!([{"name": "example_allocator"}])))
+        .load_manifest(&manifest(json!([{"name": "example_authorizer"}])))
         .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!(
-            "Module library '{}' has no module named 'example_allocator' (it has: \
-             example_label_decorator, example_marker_file); fix the module name in --modules",
+            "Module library '{}' has no module named 'example_authorizer' (it has: \
+             example_label_decorator, example_marker_file, example_fifo_allocator); fix the \
+             module name in --modules",
             example_library().display()
         )
     );

@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-pub use testkit::example_module_file_name as example_file_name;
-
 /// The example library, built once per test binary.
 pub fn example_library() -> &'static Path {
     testkit::example_module_library(Path::new(env!("CARGO_TARGET_TMPDIR")))
