@@ -24,8 +24,9 @@ use prost::Message as _;
 use prost::bytes::Bytes;
 use proto::mesos::internal::{
     ExecutorToFrameworkMessage, ExitedExecutorMessage, FrameworkErrorMessage,
-    FrameworkRegisteredMessage, FrameworkReregisteredMessage, LostSlaveMessage,
-    RescindResourceOfferMessage, ResourceOffersMessage, StatusUpdateMessage,
+    FrameworkRegisteredMessage, FrameworkReregisteredMessage, InverseOffersMessage,
+    LostSlaveMessage, RescindInverseOfferMessage, RescindResourceOfferMessage,
+    ResourceOffersMessage, StatusUpdateMessage,
 };
 use proto::mesos::scheduler::{Event, event};
 use proto::mesos::{ExecutorInfo, FrameworkId, FrameworkInfo, Task, framework_info};
@@ -157,6 +158,8 @@ pub(crate) enum ToScheduler {
     Reregistered(FrameworkReregisteredMessage),
     Offers(ResourceOffersMessage),
     Rescind(RescindResourceOfferMessage),
+    InverseOffers(InverseOffersMessage),
+    RescindInverseOffer(RescindInverseOfferMessage),
     Update(Box<StatusUpdateMessage>),
     Message(ExecutorToFrameworkMessage),
     LostAgent(LostSlaveMessage),
@@ -202,6 +205,20 @@ impl ToScheduler {
                 r#type: Some(Type::Rescind as i32),
                 rescind: Some(event::Rescind {
                     offer_id: message.offer_id.clone(),
+                }),
+                ..Event::default()
+            },
+            ToScheduler::InverseOffers(message) => Event {
+                r#type: Some(Type::InverseOffers as i32),
+                inverse_offers: Some(event::InverseOffers {
+                    inverse_offers: message.inverse_offers.clone(),
+                }),
+                ..Event::default()
+            },
+            ToScheduler::RescindInverseOffer(message) => Event {
+                r#type: Some(Type::RescindInverseOffer as i32),
+                rescind_inverse_offer: Some(event::RescindInverseOffer {
+                    inverse_offer_id: message.inverse_offer_id.clone(),
                 }),
                 ..Event::default()
             },
@@ -260,6 +277,8 @@ impl ToScheduler {
             ToScheduler::Reregistered(message) => ctx.send_protobuf(pid, message),
             ToScheduler::Offers(message) => ctx.send_protobuf(pid, message),
             ToScheduler::Rescind(message) => ctx.send_protobuf(pid, message),
+            ToScheduler::InverseOffers(message) => ctx.send_protobuf(pid, message),
+            ToScheduler::RescindInverseOffer(message) => ctx.send_protobuf(pid, message),
             ToScheduler::Update(message) => ctx.send_protobuf(pid, message.as_ref()),
             ToScheduler::Message(message) => ctx.send_protobuf(pid, message),
             ToScheduler::LostAgent(message) => ctx.send_protobuf(pid, message),

@@ -18,8 +18,13 @@ use crate::frameworks::ToScheduler;
 use crate::master::MasterProcess;
 use allocator::{CollectedOffers, Offer as Allocation};
 use libprocess::{Context, Timer};
-use proto::mesos::internal::{RescindResourceOfferMessage, ResourceOffersMessage};
-use proto::mesos::{Address, Filters, FrameworkId, Offer, OfferId, SlaveId, Url, framework_info};
+use proto::mesos::internal::{
+    InverseOffersMessage, RescindInverseOfferMessage, RescindResourceOfferMessage,
+    ResourceOffersMessage,
+};
+use proto::mesos::{
+    Address, Filters, FrameworkId, InverseOffer, Offer, OfferId, SlaveId, Url, framework_info,
+};
 use resources::{ResourceFormat, Resources};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
@@ -35,10 +40,14 @@ pub(crate) struct OfferRecord {
     timer: Option<Timer>,
 }
 
-/// Every outstanding offer, by id.
+/// An outstanding inverse offer: (framework id, agent id).
+pub(crate) type InverseOfferRecord = (String, String);
+
+/// Every outstanding offer and inverse offer, by id.
 #[derive(Debug, Default)]
 pub(crate) struct Offers {
     pub outstanding: HashMap<String, OfferRecord>,
+    pub inverse: HashMap<String, InverseOfferRecord>,
     next_id: u64,
     /// A prompt allocation is queued on the master's mailbox.
     prompt_queued: bool,
@@ -49,6 +58,20 @@ impl Offers {
         let id = format!("{master_id}-O{}", self.next_id);
         self.next_id += 1;
         OfferId { value: id }
+    }
+}
+
+/// Where an agent is, as offers name it: `http://<host>/<agent pid id>`.
+fn agent_url(hostname: &str, address: std::net::SocketAddrV4, pid_id: &str) -> Url {
+    Url {
+        scheme: "http".to_owned(),
+        address: Address {
+            hostname: Some(hostname.to_owned()),
+            ip: Some(address.ip().to_string()),
+            port: i32::from(address.port()),
+        },
+        path: Some(format!("/{pid_id}")),
+        ..Url::default()
     }
 }
 
@@ -93,6 +116,9 @@ impl MasterProcess {
     fn make_offers(&mut self, ctx: &mut Context<Self>, decided: CollectedOffers) {
         for (framework_id, allocations) in decided.offers {
             self.offer(ctx, &framework_id, allocations);
+        }
+        for (framework_id, unavailable) in decided.inverse_offers {
+            self.inverse_offer(ctx, &framework_id, unavailable);
         }
     }
 
@@ -179,16 +205,7 @@ impl MasterProcess {
                 framework_id: framework_id.clone(),
                 slave_id: allocation.agent_id.clone(),
                 hostname: agent.info.hostname.clone(),
-                url: Some(Url {
-                    scheme: "http".to_owned(),
-                    address: Address {
-                        hostname: Some(agent.info.hostname.clone()),
-                        ip: Some(address.ip().to_string()),
-                        port: i32::from(address.port()),
-                    },
-                    path: Some(format!("/{}", agent.pid.id())),
-                    ..Url::default()
-                }),
+                url: Some(agent_url(&agent.info.hostname, address, agent.pid.id())),
                 resources,
                 attributes: agent.info.attributes.clone(),
                 executor_ids,
@@ -228,6 +245,128 @@ impl MasterProcess {
         tracing::info!(framework = %framework_id.value, offers = message.offers.len(), "sending offers");
         if let Some(framework) = self.frameworks.get(&framework_id.value) {
             framework.send(ctx, ToScheduler::Offers(message));
+        }
+    }
+
+    /// Mesos's `Master::inverseOffer`: agents in maintenance ask for their
+    /// resources back.
+    fn inverse_offer(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &FrameworkId,
+        unavailable: Vec<allocator::InverseOffer>,
+    ) {
+        let usable = self
+            .frameworks
+            .get(&framework_id.value)
+            .is_some_and(|f| f.connected && f.active);
+        if !usable {
+            return;
+        }
+        let mut message = InverseOffersMessage::default();
+        for inverse in unavailable {
+            let Some(agent) = self
+                .agents
+                .registered
+                .get(&inverse.agent_id.value)
+                .filter(|agent| agent.active)
+            else {
+                continue;
+            };
+            let id = self.offers.new_id(&self.info.id);
+            let address = agent.pid.address();
+            message.inverse_offers.push(InverseOffer {
+                id: id.clone(),
+                url: Some(agent_url(&agent.info.hostname, address, agent.pid.id())),
+                framework_id: framework_id.clone(),
+                slave_id: Some(inverse.agent_id.clone()),
+                unavailability: inverse.unavailability,
+                resources: inverse.resources.to_protos(),
+            });
+            message.pids.push(agent.pid.to_string());
+            self.offers.inverse.insert(
+                id.value,
+                (framework_id.value.clone(), inverse.agent_id.value.clone()),
+            );
+        }
+        if message.inverse_offers.is_empty() {
+            return;
+        }
+        if let Some(framework) = self.frameworks.get(&framework_id.value) {
+            framework.send(ctx, ToScheduler::InverseOffers(message));
+        }
+    }
+
+    /// ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS: the answer goes to
+    /// the allocator, with filters for further inverse offers.
+    pub(crate) fn answer_inverse_offers(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        inverse_offer_ids: Vec<OfferId>,
+        filters: Option<Filters>,
+        accept: bool,
+    ) {
+        use proto::mesos::allocator::{InverseOfferStatus, inverse_offer_status::Status};
+        let framework_pb = FrameworkId {
+            value: framework_id.to_owned(),
+        };
+        for offer_id in inverse_offer_ids {
+            let owned = self
+                .offers
+                .inverse
+                .get(&offer_id.value)
+                .is_some_and(|(owner, _)| owner == framework_id);
+            if !owned {
+                tracing::warn!(framework = framework_id, offer = %offer_id.value, "ignoring an answer to an unknown inverse offer");
+                continue;
+            }
+            let (_, agent_id) = self
+                .offers
+                .inverse
+                .remove(&offer_id.value)
+                .expect("checked");
+            let status = InverseOfferStatus {
+                status: if accept {
+                    Status::Accept
+                } else {
+                    Status::Decline
+                } as i32,
+                framework_id: framework_pb.clone(),
+                timestamp: crate::master::time_info(std::time::SystemTime::now()),
+            };
+            if let Err(error) = self.allocator.update_inverse_offer(
+                &SlaveId { value: agent_id },
+                &framework_pb,
+                Some(status),
+                filters.as_ref(),
+                now(),
+            ) {
+                tracing::error!(framework = framework_id, %error, "the allocator refused the inverse offer's answer");
+            }
+        }
+        self.allocate_soon(ctx);
+    }
+
+    /// Rescinds the inverse offers on an agent that is gone.
+    pub(crate) fn rescind_inverse_offers(&mut self, ctx: &mut Context<Self>, agent_id: &str) {
+        let gone: Vec<(String, String)> = self
+            .offers
+            .inverse
+            .iter()
+            .filter(|(_, (_, agent))| agent == agent_id)
+            .map(|(id, (framework, _))| (id.clone(), framework.clone()))
+            .collect();
+        for (offer_id, framework_id) in gone {
+            self.offers.inverse.remove(&offer_id);
+            if let Some(framework) = self.frameworks.get(&framework_id) {
+                framework.send(
+                    ctx,
+                    ToScheduler::RescindInverseOffer(RescindInverseOfferMessage {
+                        inverse_offer_id: OfferId { value: offer_id },
+                    }),
+                );
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use crate::master::MasterProcess;
 use libprocess::{Context, Upid};
 use proto::mesos::internal::{
     FrameworkErrorMessage, FrameworkRegisteredMessage, FrameworkReregisteredMessage,
-    ShutdownFrameworkMessage,
+    ShutdownFrameworkMessage, UpdateFrameworkMessage,
 };
 use proto::mesos::scheduler::{Call, call};
 use proto::mesos::{FrameworkInfo, TaskState, framework_info, task_status};
@@ -77,6 +77,36 @@ fn validate_framework(info: &FrameworkInfo, suppressed_roles: &[String]) -> Resu
         ));
     }
     Ok(())
+}
+
+/// Mesos's `validation::framework::validateUpdate`: what a framework may
+/// not change about itself.
+fn validate_update(old: &FrameworkInfo, new: &FrameworkInfo) -> Result<(), String> {
+    if old.principal != new.principal {
+        tracing::warn!(framework = ?old.id, old = ?old.principal, new = ?new.principal, "a framework tried to change its principal");
+        return Err("Changing framework's principal is not allowed.".to_owned());
+    }
+    if old.user != new.user {
+        return Err(format!(
+            "Updating 'FrameworkInfo.user' is unsupported; attempted to update from '{}' to '{}'",
+            old.user, new.user
+        ));
+    }
+    if old.checkpoint() != new.checkpoint() {
+        return Err(format!(
+            "Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{}' to '{}'",
+            old.checkpoint(),
+            new.checkpoint()
+        ));
+    }
+    Ok(())
+}
+
+/// Why UPDATE_FRAMEWORK was refused: the HTTP status and the message.
+#[derive(Debug)]
+pub(crate) struct UpdateRefused {
+    pub status: http::StatusCode,
+    pub message: String,
 }
 
 impl MasterProcess {
@@ -170,10 +200,13 @@ impl MasterProcess {
         if let Some(timer) = framework.failover_timer.take() {
             timer.cancel();
         }
-        // Immutable fields stay as first subscribed.
+        // Immutable fields stay as first subscribed; the principal may not
+        // change.
         framework_info.user = framework.info.user.clone();
         framework_info.checkpoint = framework.info.checkpoint;
-        framework_info.principal = framework.info.principal.clone();
+        if let Err(error) = validate_update(&framework.info, &framework_info) {
+            return refuse(ctx, subscriber, error);
+        }
         let roles_changed = roles_of(&framework_info) != framework.roles();
         framework.info = framework_info;
         framework.suppressed_roles = suppressed;
@@ -217,6 +250,77 @@ impl MasterProcess {
             })
         };
         self.connected_framework(ctx, &id.value, message);
+        self.send_framework_updates(ctx, &id.value);
+    }
+
+    /// UPDATE_FRAMEWORK: new roles, capabilities, suppressed roles; offers
+    /// in roles it left are rescinded and agents learn the new info.
+    pub(crate) fn update_framework(
+        &mut self,
+        ctx: &mut Context<Self>,
+        update: call::UpdateFramework,
+    ) -> Result<(), UpdateRefused> {
+        let bad_request = |message: String| UpdateRefused {
+            status: http::StatusCode::BAD_REQUEST,
+            message,
+        };
+        let info = update.framework_info;
+        let id = info.id.clone().unwrap_or_default().value;
+        let Some(framework) = self.frameworks.get(&id) else {
+            return Err(bad_request("Framework cannot be found".to_owned()));
+        };
+        tracing::info!(framework = %id, "processing UPDATE_FRAMEWORK call");
+        validate_framework(&info, &update.suppressed_roles)
+            .map_err(|e| bad_request(format!("Supplied FrameworkInfo is not valid: {e}")))?;
+        validate_update(&framework.info, &info)
+            .map_err(|e| bad_request(format!("FrameworkInfo update is not valid: {e}")))?;
+        let changed = framework.info != info;
+        let options = allocator::FrameworkOptions {
+            suppressed_roles: update.suppressed_roles.iter().cloned().collect(),
+            offer_constraints: None,
+        };
+        if let Err(error) = self.allocator.update_framework(&info, options.clone()) {
+            tracing::error!(framework = %id, %error, "the allocator refused the framework's update");
+        }
+        let roles = roles_of(&info);
+        let stale: Vec<String> = framework
+            .offers
+            .iter()
+            .filter(|offer| {
+                self.offers
+                    .outstanding
+                    .get(*offer)
+                    .is_some_and(|record| !roles.contains(&record.role))
+            })
+            .cloned()
+            .collect();
+        for offer_id in stale {
+            self.rescind_offer(ctx, &offer_id, None);
+        }
+        let framework = self.frameworks.get_mut(&id).expect("looked up");
+        framework.info = info;
+        framework.suppressed_roles = options.suppressed_roles;
+        if changed {
+            self.send_framework_updates(ctx, &id);
+        }
+        self.allocate_soon(ctx);
+        Ok(())
+    }
+
+    /// Mesos's `sendFrameworkUpdates`: every agent learns the framework's
+    /// current info and pid.
+    fn send_framework_updates(&self, ctx: &Context<Self>, id: &str) {
+        let Some(framework) = self.frameworks.get(id) else {
+            return;
+        };
+        let message = UpdateFrameworkMessage {
+            framework_id: framework.framework_id(),
+            pid: Some(framework.pid_text()),
+            framework_info: Some(framework.info.clone()),
+        };
+        for agent in self.agents.registered.values() {
+            ctx.send_protobuf(&agent.pid, &message);
+        }
     }
 
     /// Mesos's `addFramework`: recorded, connected, given to the allocator.
@@ -426,6 +530,9 @@ impl MasterProcess {
         }
         tracing::info!(framework = id, "removing framework");
         self.deactivate_framework(ctx, id, false);
+        self.offers
+            .inverse
+            .retain(|_, (framework, _)| framework != id);
         let framework_id = proto::mesos::FrameworkId {
             value: id.to_owned(),
         };
@@ -536,6 +643,41 @@ impl MasterProcess {
             Type::Request => {
                 let requests = call.request.map(|r| r.requests).unwrap_or_default();
                 self.request(id, &requests);
+            }
+            Type::UpdateFramework => {
+                if let Some(update) = call.update_framework
+                    && let Err(refused) = self.update_framework(ctx, update)
+                    && let Some(framework) = self.frameworks.get(id)
+                {
+                    framework.send(
+                        ctx,
+                        ToScheduler::Error(FrameworkErrorMessage {
+                            message: refused.message,
+                        }),
+                    );
+                }
+            }
+            Type::AcceptInverseOffers => {
+                if let Some(accept) = call.accept_inverse_offers {
+                    self.answer_inverse_offers(
+                        ctx,
+                        id,
+                        accept.inverse_offer_ids,
+                        accept.filters,
+                        true,
+                    );
+                }
+            }
+            Type::DeclineInverseOffers => {
+                if let Some(decline) = call.decline_inverse_offers {
+                    self.answer_inverse_offers(
+                        ctx,
+                        id,
+                        decline.inverse_offer_ids,
+                        decline.filters,
+                        false,
+                    );
+                }
             }
             other => {
                 tracing::warn!(framework = id, call = ?other, "ignoring a call this master does not handle yet");

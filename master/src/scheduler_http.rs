@@ -247,6 +247,14 @@ fn scheduler(
             ),
         );
     }
+    // UPDATE_FRAMEWORK is answered with its outcome, the rest once applied.
+    if call.r#type() == Type::UpdateFramework {
+        let update = call.update_framework.expect("validated");
+        return match master.update_framework(ctx, update) {
+            Ok(()) => Response::new(StatusCode::OK).into(),
+            Err(refused) => text(refused.status, refused.message),
+        };
+    }
     master.handle_call(ctx, &framework_id, call);
     Response::accepted().into()
 }

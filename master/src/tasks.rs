@@ -991,6 +991,7 @@ impl MasterProcess {
         unreachable: bool,
     ) {
         self.rescind_agent_offers(ctx, agent_id);
+        self.rescind_inverse_offers(ctx, agent_id);
         let agent_pb = SlaveId {
             value: agent_id.to_owned(),
         };

@@ -294,3 +294,41 @@ pub async fn fleet(
     super::wait_for_metric(master, "master/slaves_active", agents as f64).await;
     (runtime, fleet)
 }
+
+/// Calls on one kept-alive connection, as pymesos makes them.
+pub struct Caller {
+    reader: BufReader<TcpStream>,
+    stream_id: String,
+}
+
+impl Caller {
+    pub async fn connect(address: SocketAddrV4, stream_id: &str) -> Caller {
+        Caller {
+            reader: BufReader::new(TcpStream::connect(address).await.unwrap()),
+            stream_id: stream_id.to_owned(),
+        }
+    }
+
+    /// A JSON call; its status.
+    pub async fn call(&mut self, call: &Json) -> u16 {
+        let body = call.to_string();
+        let request = request(
+            PATH,
+            &[
+                ("Content-Type", "application/json"),
+                ("Mesos-Stream-Id", &self.stream_id),
+            ],
+            body.as_bytes(),
+        );
+        self.reader.get_mut().write_all(&request).await.unwrap();
+        let (status, headers) = read_head(&mut self.reader).await;
+        let length: usize = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))
+            .map(|(_, value)| value.parse().unwrap())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await.unwrap();
+        status
+    }
+}
