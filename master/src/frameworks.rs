@@ -659,3 +659,84 @@ impl SchedulerMetrics {
             .set(frameworks.disconnected as f64);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proto::mesos::{MasterInfo, TaskId, master_info};
+
+    fn subscribed() -> Event {
+        let capability = |kind: master_info::capability::Type| master_info::Capability {
+            r#type: Some(kind as i32),
+        };
+        ToScheduler::Registered(FrameworkRegisteredMessage {
+            framework_id: FrameworkId {
+                value: "m-0000".into(),
+            },
+            master_info: MasterInfo {
+                id: "m".into(),
+                capabilities: vec![
+                    capability(master_info::capability::Type::AgentUpdate),
+                    capability(master_info::capability::Type::AgentDraining),
+                    capability(master_info::capability::Type::QuotaV2),
+                ],
+                ..MasterInfo::default()
+            },
+        })
+        .event()
+    }
+
+    #[test]
+    fn json_records_are_length_prefixed_v1_events() {
+        let record = record(ContentType::Json, &subscribed());
+        let text = std::str::from_utf8(&record).unwrap();
+        let (length, body) = text.split_once('\n').unwrap();
+        assert_eq!(length.parse::<usize>().unwrap(), body.len());
+        let event: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["type"], "SUBSCRIBED");
+        assert_eq!(event["subscribed"]["heartbeat_interval_seconds"], 15.0);
+        // The v1 schema has no QUOTA_V2: Mesos writes an empty object.
+        assert_eq!(
+            event["subscribed"]["master_info"]["capabilities"],
+            serde_json::json!([{"type": "AGENT_UPDATE"}, {"type": "AGENT_DRAINING"}, {}])
+        );
+    }
+
+    #[test]
+    fn completed_tasks_and_frameworks_are_bounded() {
+        let info = |id: &str| FrameworkInfo {
+            id: Some(FrameworkId { value: id.into() }),
+            ..FrameworkInfo::default()
+        };
+        let mut framework = Framework::new(info("f"));
+        for n in 0..5 {
+            let task = Task {
+                task_id: TaskId {
+                    value: format!("t{n}"),
+                },
+                ..Task::default()
+            };
+            framework.tasks.insert(task.task_id.value.clone());
+            framework.complete_task(task, 3);
+        }
+        assert!(framework.tasks.is_empty());
+        let kept: Vec<&str> = framework
+            .completed_tasks
+            .iter()
+            .map(|t| t.task_id.value.as_str())
+            .collect();
+        assert_eq!(kept, ["t2", "t3", "t4"], "the oldest go first");
+
+        let mut frameworks = Frameworks::default();
+        for n in 0..4 {
+            frameworks.archive(Framework::new(info(&format!("f{n}"))), 2);
+        }
+        assert!(!frameworks.is_completed("f1"));
+        assert!(frameworks.is_completed("f2") && frameworks.is_completed("f3"));
+        frameworks.archive(Framework::new(info("f4")), 0);
+        assert!(
+            !frameworks.is_completed("f4"),
+            "--max_completed_frameworks=0 keeps none"
+        );
+    }
+}

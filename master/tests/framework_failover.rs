@@ -1,0 +1,83 @@
+//! HTTP frameworks failing over: a subscriber whose connection closes is
+//! disconnected and may resubscribe within its `failover_timeout`; a new
+//! subscription for a connected framework takes over from the old stream,
+//! which gets ERROR "Framework failed over" and ends; a framework whose
+//! failover timeout passed is removed and may not come back.
+
+mod common;
+
+use common::scheduler::Subscription;
+use common::{FakeAgent, metric, wait_for_metric};
+use serde_json::{Value as Json, json};
+
+fn subscribe_call(name: &str, failover_timeout: f64, id: Option<&str>) -> Json {
+    let mut info = json!({"user": "root", "name": name, "failover_timeout": failover_timeout});
+    let mut call = json!({"type": "SUBSCRIBE"});
+    if let Some(id) = id {
+        info["id"] = json!({"value": id});
+        call["framework_id"] = json!({"value": id});
+    }
+    call["subscribe"] = json!({"framework_info": info});
+    call
+}
+
+async fn subscribed_id(subscription: &mut Subscription) -> String {
+    let event = subscription.next_event().await;
+    assert_eq!(event["type"], "SUBSCRIBED", "{event}");
+    event["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_subscriber_that_goes_away_may_come_back_within_its_failover_timeout() {
+    let master = common::start(&[]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    agent.register().await;
+    let address = master.runtime.address();
+
+    let mut first = Subscription::json(address, &subscribe_call("failover", 3600.0, None)).await;
+    let id = subscribed_id(&mut first).await;
+    assert_eq!(first.next_event().await["type"], "OFFERS");
+    first.close();
+    wait_for_metric(&master, "master/frameworks_disconnected", 1.0).await;
+    assert_eq!(metric(&master, "master/outstanding_offers"), 0.0);
+
+    let mut second =
+        Subscription::json(address, &subscribe_call("failover", 3600.0, Some(&id))).await;
+    assert_eq!(subscribed_id(&mut second).await, id);
+    assert_eq!(second.next_event().await["type"], "OFFERS", "offered again");
+    assert_eq!(metric(&master, "master/frameworks_connected"), 1.0);
+    assert_eq!(metric(&master, "master/framework_removals"), 0.0);
+
+    // A third subscription takes over from the connected second one.
+    let mut third =
+        Subscription::json(address, &subscribe_call("failover", 3600.0, Some(&id))).await;
+    let error = second.next_event().await;
+    assert_eq!(
+        error,
+        json!({"type": "ERROR", "error": {"message": "Framework failed over"}})
+    );
+    assert_eq!(second.next_record().await, None, "the old stream ends");
+    assert_eq!(subscribed_id(&mut third).await, id);
+}
+
+#[tokio::test]
+async fn a_framework_past_its_failover_timeout_is_removed_for_good() {
+    let master = common::start(&[]).await;
+    let address = master.runtime.address();
+    let mut subscription = Subscription::json(address, &subscribe_call("brief", 0.1, None)).await;
+    let id = subscribed_id(&mut subscription).await;
+    subscription.close();
+    wait_for_metric(&master, "master/framework_removals", 1.0).await;
+    assert_eq!(metric(&master, "master/frameworks_disconnected"), 0.0);
+
+    let mut late = Subscription::json(address, &subscribe_call("brief", 0.1, Some(&id))).await;
+    let error = late.next_json().await;
+    assert_eq!(
+        error,
+        json!({"type": "ERROR", "error": {"message": "Framework has been removed"}})
+    );
+    assert_eq!(late.next_record().await, None);
+}
