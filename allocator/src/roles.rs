@@ -208,11 +208,20 @@ impl RoleTree {
 }
 
 impl RoleTree {
-    /// [`RoleTree::track`] of an offer known to hold only unreserved,
-    /// non-revocable resources, by its scalar quantities.
-    pub fn track_offered_unreserved(&mut self, key: RoleKey, quantities: &ResourceQuantities) {
+    /// [`RoleTree::track`] adding resources known to be only unreserved and
+    /// non-revocable, by their scalar quantities.
+    pub fn track_unreserved(
+        &mut self,
+        key: RoleKey,
+        quantities: &ResourceQuantities,
+        track: Track,
+    ) {
         self.for_role_and_ancestors(key, |role| {
-            role.offered_or_allocated_unreserved += quantities;
+            let totals = match track {
+                Track::OfferedOrAllocated => &mut role.offered_or_allocated_unreserved,
+                Track::Allocated => &mut role.allocated_unreserved,
+            };
+            *totals += quantities;
         });
     }
 }

@@ -225,8 +225,11 @@ impl HierarchicalAllocator {
                 self.role_sorter
                     .allocated(decision.role, &decision.quantities);
                 if plain {
-                    self.roles
-                        .track_offered_unreserved(decision.role, &decision.quantities);
+                    self.roles.track_unreserved(
+                        decision.role,
+                        &decision.quantities,
+                        Track::OfferedOrAllocated,
+                    );
                 } else {
                     self.roles.track(
                         decision.role,

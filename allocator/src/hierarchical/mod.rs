@@ -4,7 +4,7 @@ mod allocate;
 mod open;
 mod state;
 
-use crate::fast_hash::FastMap;
+use crate::fast_hash::{FastMap, FastSet};
 use crate::rng::Rng;
 use crate::roles::{FrameworkKey, RoleKey, RoleTree, Track};
 use crate::slab::Slab;
@@ -35,7 +35,7 @@ const DEFAULT_REFUSAL: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
     All,
-    Agents(HashSet<AgentKey>),
+    Agents(FastSet<AgentKey>),
 }
 
 /// Hierarchical Dominant Resource Fairness: roles share the cluster by DRF
@@ -51,9 +51,9 @@ enum Pending {
 pub struct HierarchicalAllocator {
     options: Options,
     frameworks: Slab<Framework>,
-    framework_keys: HashMap<pb::FrameworkId, FrameworkKey>,
+    framework_keys: FastMap<pb::FrameworkId, FrameworkKey>,
     agents: Slab<Agent>,
-    agent_keys: HashMap<pb::SlaveId, AgentKey>,
+    agent_keys: FastMap<pb::SlaveId, AgentKey>,
     roles: RoleTree,
     role_sorter: Box<dyn Sorter>,
     /// One per role in the role sorter, indexed by role key.
@@ -83,9 +83,9 @@ impl HierarchicalAllocator {
             .create(&options.fairness_excluded_resource_names, seed);
         HierarchicalAllocator {
             frameworks: Slab::default(),
-            framework_keys: HashMap::new(),
+            framework_keys: FastMap::default(),
             agents: Slab::default(),
-            agent_keys: HashMap::new(),
+            agent_keys: FastMap::default(),
             roles: RoleTree::new(),
             role_sorter,
             framework_sorters: Vec::new(),
@@ -176,7 +176,7 @@ impl HierarchicalAllocator {
                 agents.insert(agent);
                 Some(Pending::Agents(agents))
             }
-            (None, Some(agent)) => Some(Pending::Agents(HashSet::from([agent]))),
+            (None, Some(agent)) => Some(Pending::Agents(FastSet::from_iter([agent]))),
         };
     }
 
@@ -261,7 +261,32 @@ impl HierarchicalAllocator {
         role: RoleKey,
         resources: Resources,
     ) {
-        self.track_in_sorters(framework, role, &resources);
+        let counted = Counted::of(&resources);
+        self.track_counted_allocation(agent, framework, role, resources, &counted);
+    }
+
+    /// [`Self::track_allocation`] with the resources already counted.
+    fn track_counted_allocation(
+        &mut self,
+        agent: AgentKey,
+        framework: FrameworkKey,
+        role: RoleKey,
+        resources: Resources,
+        counted: &Counted,
+    ) {
+        if !self.role_sorter.contains(role)
+            || !self
+                .sorter_mut(role)
+                .is_some_and(|sorter| sorter.contains(framework))
+        {
+            let name = self.roles.role(role).name.to_string();
+            self.track_framework_under_role(framework, &name);
+        }
+        self.role_sorter.allocated(role, &counted.quantities);
+        self.sorter_mut(role)
+            .expect("tracked roles have sorters")
+            .allocated(framework, &counted.quantities);
+        self.track_in_roles(role, &resources, counted, Track::OfferedOrAllocated);
         if self
             .agents
             .at_mut(agent)
@@ -276,23 +301,20 @@ impl HierarchicalAllocator {
         }
     }
 
-    /// The sorter and role-tree half of [`Self::track_allocation`].
-    fn track_in_sorters(&mut self, framework: FrameworkKey, role: RoleKey, resources: &Resources) {
-        if !self.role_sorter.contains(role)
-            || !self
-                .sorter_mut(role)
-                .is_some_and(|sorter| sorter.contains(framework))
-        {
-            let name = self.roles.role(role).name.to_string();
-            self.track_framework_under_role(framework, &name);
+    /// Adds `resources` to the role tree's `track` totals.
+    fn track_in_roles(
+        &mut self,
+        role: RoleKey,
+        resources: &Resources,
+        counted: &Counted,
+        track: Track,
+    ) {
+        if counted.unreserved_only {
+            self.roles
+                .track_unreserved(role, &counted.quantities, track);
+        } else {
+            self.roles.track(role, resources, track, true);
         }
-        let quantities = scalar_quantities(resources);
-        self.role_sorter.allocated(role, &quantities);
-        self.sorter_mut(role)
-            .expect("tracked roles have sorters")
-            .allocated(framework, &quantities);
-        self.roles
-            .track(role, resources, Track::OfferedOrAllocated, true);
     }
 
     /// Takes `resources` (unallocated form) back from `framework` in `role`
@@ -364,12 +386,17 @@ impl HierarchicalAllocator {
         resources: &Resources,
     ) {
         let role_key = self.roles.ensure(role);
-        self.agents.at_mut(agent).allocated += resources;
+        let allocated = &mut self.agents.at_mut(agent).allocated;
+        if allocated.is_empty() {
+            allocated.clone_from(resources);
+        } else {
+            *allocated += resources;
+        }
         let mut unallocated = resources.clone();
         unallocated.unallocate();
-        self.roles
-            .track(role_key, &unallocated, Track::Allocated, true);
-        self.track_allocation(agent, framework, role_key, unallocated);
+        let counted = Counted::of(&unallocated);
+        self.track_in_roles(role_key, &unallocated, &counted, Track::Allocated);
+        self.track_counted_allocation(agent, framework, role_key, unallocated, &counted);
     }
 
     fn set_agent_total(&mut self, agent: AgentKey, total: Resources) -> bool {
@@ -496,6 +523,25 @@ fn refusal(filters: &pb::Filters, allocation_interval: Duration) -> Option<Durat
 
 /// The scalar quantities of `resources`, the only ones shares and quotas
 /// count.
+/// Resources counted once for the sorters and the role tree.
+struct Counted {
+    quantities: ResourceQuantities,
+    /// Only unreserved, non-revocable resources: the role tree takes their
+    /// quantities whole.
+    unreserved_only: bool,
+}
+
+impl Counted {
+    fn of(resources: &Resources) -> Counted {
+        Counted {
+            quantities: scalar_quantities(resources),
+            unreserved_only: resources
+                .iter()
+                .all(|resource| resource.is_unreserved() && !resource.is_revocable()),
+        }
+    }
+}
+
 pub(crate) fn scalar_quantities(resources: &Resources) -> ResourceQuantities {
     let mut quantities = ResourceQuantities::new();
     for resource in resources {
