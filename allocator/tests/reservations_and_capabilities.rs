@@ -1,6 +1,7 @@
 //! Reservations go to their role's subtree only; capabilities decide who
-//! may see GPUs, revocable resources and non-MULTI_ROLE agents; offers
-//! below `--min_allocatable_resources` are not made.
+//! may see GPUs, revocable, shared and refined-reservation resources, and
+//! agents without MULTI_ROLE or HIERARCHICAL_ROLE; offers below
+//! `--min_allocatable_resources` are not made.
 
 mod common;
 
@@ -40,14 +41,42 @@ fn reservations_are_offered_only_within_the_reserving_subtree() {
 }
 
 fn add_with(allocator: &mut dyn Allocator, name: &str, capabilities: &[FrameworkCapability]) {
+    add_in_role_with(allocator, name, "r", capabilities);
+}
+
+fn add_in_role_with(
+    allocator: &mut dyn Allocator,
+    name: &str,
+    role: &str,
+    capabilities: &[FrameworkCapability],
+) {
     allocator
         .add_framework(
-            &framework(name, &["r"], capabilities),
+            &framework(name, &[role], capabilities),
             &HashMap::new(),
             true,
             FrameworkOptions::default(),
         )
         .unwrap();
+}
+
+/// An agent with a current agent's capabilities and `total`.
+fn add_agent_with_total(allocator: &mut dyn Allocator, name: &str, total: &Resources) {
+    allocator
+        .add_agent(
+            &agent_info(name),
+            &agent_capabilities(),
+            None,
+            total,
+            &HashMap::new(),
+        )
+        .unwrap();
+}
+
+/// One resource from its Mesos JSON.
+fn resource(json: serde_json::Value) -> Resources {
+    let proto = proto::json::from_value::<proto::mesos::Resource>(&json).unwrap();
+    Resources::from_protos(&[proto]).unwrap()
 }
 
 #[test]
@@ -73,11 +102,9 @@ fn gpu_agents_go_only_to_gpu_capable_frameworks() {
 }
 
 fn revocable_cpus(amount: f64) -> Resources {
-    let proto = proto::json::from_value::<proto::mesos::Resource>(&serde_json::json!({
+    resource(serde_json::json!({
         "name": "cpus", "type": "SCALAR", "scalar": {"value": amount}, "revocable": {}
     }))
-    .unwrap();
-    Resources::from_protos(&[proto]).unwrap()
 }
 
 #[test]
@@ -85,15 +112,7 @@ fn revocable_resources_go_only_to_frameworks_that_accept_them() {
     let mut allocator = allocator();
     add_with(&mut allocator, "plain", &[]);
     let total = resources("cpus:1;mem:512") + &revocable_cpus(10.0);
-    allocator
-        .add_agent(
-            &agent_info("agent"),
-            &agent_capabilities(),
-            None,
-            &total,
-            &HashMap::new(),
-        )
-        .unwrap();
+    add_agent_with_total(&mut allocator, "agent", &total);
     let now = Instant::now();
     let offered = summary(&allocate(&mut allocator, now));
     assert_eq!(offered[0].3, "cpus:1; mem:512");
@@ -107,6 +126,109 @@ fn revocable_resources_go_only_to_frameworks_that_accept_them() {
     assert_eq!(offered.len(), 1);
     assert_eq!(offered[0].0, "revocable");
     assert_eq!(offered[0].3, "cpus{REV}:10");
+}
+
+#[test]
+fn refined_reservations_go_only_to_frameworks_that_understand_them() {
+    let mut allocator = allocator();
+    add_in_role_with(&mut allocator, "plain", "eng/web", &[]);
+    let refined = resource(serde_json::json!({
+        "name": "cpus", "type": "SCALAR", "scalar": {"value": 2},
+        "reservations": [
+            {"type": "DYNAMIC", "role": "eng", "principal": "ops"},
+            {"type": "DYNAMIC", "role": "eng/web", "principal": "ops"}
+        ]
+    }));
+    add_agent_with_total(&mut allocator, "agent", &(resources("mem:512") + &refined));
+    let now = Instant::now();
+    let offered = summary(&allocate(&mut allocator, now));
+    assert_eq!(offered.len(), 1);
+    assert_eq!(
+        (offered[0].0.as_str(), offered[0].3.as_str()),
+        ("plain", "mem:512")
+    );
+
+    add_in_role_with(
+        &mut allocator,
+        "refining",
+        "eng/web",
+        &[FrameworkCapability::ReservationRefinement],
+    );
+    let offered = summary(&allocate(&mut allocator, now));
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].0, "refining");
+    let mut expected = refined.clone();
+    expected.allocate("eng/web");
+    expected.unallocate();
+    assert_eq!(offered[0].3, expected.to_string());
+}
+
+#[test]
+fn shared_volumes_go_only_to_frameworks_that_share_and_stay_on_offer() {
+    // No minimum, so that a lone volume makes an offer.
+    let mut allocator = allocator::HierarchicalAllocator::new(Options {
+        min_allocatable_resources: Vec::new(),
+        seed: Some(3),
+        ..Options::default()
+    });
+    add_with(&mut allocator, "plain", &[]);
+    let volume = resource(serde_json::json!({
+        "name": "disk", "type": "SCALAR", "scalar": {"value": 100},
+        "reservations": [{"type": "DYNAMIC", "role": "r", "principal": "ops"}],
+        "disk": {"persistence": {"id": "data", "principal": "ops"},
+                 "volume": {"container_path": "data", "mode": "RW"}},
+        "shared": {}
+    }));
+    add_agent_with_total(
+        &mut allocator,
+        "agent",
+        &(resources("cpus:1;mem:512") + &volume),
+    );
+    let now = Instant::now();
+    let offered = summary(&allocate(&mut allocator, now));
+    assert_eq!(offered.len(), 1);
+    assert_eq!(
+        (offered[0].0.as_str(), offered[0].3.as_str()),
+        ("plain", "cpus:1; mem:512")
+    );
+
+    add_with(
+        &mut allocator,
+        "sharing",
+        &[FrameworkCapability::SharedResources],
+    );
+    let offered = summary(&allocate(&mut allocator, now));
+    assert_eq!(offered.len(), 1);
+    assert_eq!(
+        (offered[0].0.as_str(), offered[0].3.as_str()),
+        ("sharing", volume.to_string().as_str())
+    );
+    // Held by one framework, a shared volume is still on offer: once per run.
+    let offered = summary(&allocate(&mut allocator, now));
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert_eq!(offered[0].3, volume.to_string());
+}
+
+#[test]
+fn agents_without_hierarchical_role_are_not_offered_to_nested_roles() {
+    let mut allocator = allocator();
+    add_in_role_with(&mut allocator, "nested", "eng/web", &[]);
+    let multi_role_only = &agent_capabilities()[..1];
+    allocator
+        .add_agent(
+            &agent_info("old-agent"),
+            multi_role_only,
+            None,
+            &resources("cpus:1;mem:512"),
+            &HashMap::new(),
+        )
+        .unwrap();
+    assert_eq!(allocate(&mut allocator, Instant::now()).offer_count(), 0);
+
+    add_agent(&mut allocator, "current-agent", "cpus:1;mem:512");
+    let offered = summary(&allocate(&mut allocator, Instant::now()));
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].1, "current-agent");
 }
 
 #[test]
