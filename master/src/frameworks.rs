@@ -26,7 +26,7 @@ use proto::mesos::internal::{
     ExecutorToFrameworkMessage, ExitedExecutorMessage, FrameworkErrorMessage,
     FrameworkRegisteredMessage, FrameworkReregisteredMessage, InverseOffersMessage,
     LostSlaveMessage, RescindInverseOfferMessage, RescindResourceOfferMessage,
-    ResourceOffersMessage, StatusUpdateMessage,
+    ResourceOffersMessage, StatusUpdateMessage, UpdateOperationStatusMessage,
 };
 use proto::mesos::scheduler::{Event, event};
 use proto::mesos::{ExecutorInfo, FrameworkId, FrameworkInfo, Task, framework_info};
@@ -161,6 +161,7 @@ pub(crate) enum ToScheduler {
     InverseOffers(InverseOffersMessage),
     RescindInverseOffer(RescindInverseOfferMessage),
     Update(Box<StatusUpdateMessage>),
+    OperationStatus(Box<UpdateOperationStatusMessage>),
     Message(ExecutorToFrameworkMessage),
     LostAgent(LostSlaveMessage),
     ExecutorExited(ExitedExecutorMessage),
@@ -241,6 +242,13 @@ impl ToScheduler {
                     ..Event::default()
                 }
             }
+            ToScheduler::OperationStatus(message) => Event {
+                r#type: Some(Type::UpdateOperationStatus as i32),
+                update_operation_status: Some(event::UpdateOperationStatus {
+                    status: message.status.clone(),
+                }),
+                ..Event::default()
+            },
             ToScheduler::Message(message) => Event {
                 r#type: Some(Type::Message as i32),
                 message: Some(event::Message {
@@ -280,6 +288,7 @@ impl ToScheduler {
             ToScheduler::InverseOffers(message) => ctx.send_protobuf(pid, message),
             ToScheduler::RescindInverseOffer(message) => ctx.send_protobuf(pid, message),
             ToScheduler::Update(message) => ctx.send_protobuf(pid, message.as_ref()),
+            ToScheduler::OperationStatus(message) => ctx.send_protobuf(pid, message.as_ref()),
             ToScheduler::Message(message) => ctx.send_protobuf(pid, message),
             ToScheduler::LostAgent(message) => ctx.send_protobuf(pid, message),
             ToScheduler::ExecutorExited(message) => ctx.send_protobuf(pid, message),

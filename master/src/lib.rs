@@ -31,6 +31,7 @@ mod master;
 mod metrics;
 mod observer;
 mod offers;
+mod operations;
 mod operator;
 mod read_view;
 mod scheduler;

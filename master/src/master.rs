@@ -43,6 +43,7 @@ use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
 use crate::offers::Offers;
+use crate::operations::Operations;
 use crate::operator::OperatorState;
 use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
@@ -111,6 +112,7 @@ pub(crate) struct MasterProcess {
     pub(crate) agents: Agents,
     pub(crate) frameworks: Frameworks,
     pub(crate) offers: Offers,
+    pub(crate) operations: Operations,
     pub(crate) tasks: Tasks,
     pub(crate) scheduler_metrics: SchedulerMetrics,
     /// Weights, quotas, maintenance: agents on DOWN machines may not
@@ -162,6 +164,7 @@ impl MasterProcess {
             agents: Agents::default(),
             frameworks: Frameworks::default(),
             offers: Offers::default(),
+            operations: Operations::default(),
             tasks: Tasks::default(),
             scheduler_metrics: parts.scheduler_metrics,
             cluster: ClusterSettings::default(),
@@ -1400,6 +1403,7 @@ impl Process for MasterProcess {
         Self::install_agent_message(ctx, Self::status_update);
         Self::install_agent_message(ctx, Self::executor_message);
         Self::install_agent_message(ctx, Self::exited_executor);
+        Self::install_agent_message(ctx, Self::operation_status);
         crate::scheduler_http::install(ctx);
         crate::driver::install(ctx);
         self.publish_counts();

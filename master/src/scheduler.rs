@@ -657,6 +657,11 @@ impl MasterProcess {
                     );
                 }
             }
+            Type::AcknowledgeOperationStatus => {
+                if let Some(acknowledge) = call.acknowledge_operation_status {
+                    self.acknowledge_operation_status(ctx, id, acknowledge);
+                }
+            }
             Type::AcceptInverseOffers => {
                 if let Some(accept) = call.accept_inverse_offers {
                     self.answer_inverse_offers(

@@ -347,6 +347,19 @@ impl MasterProcess {
                         );
                     }
                 }
+                offer::operation::Type::Reserve
+                | offer::operation::Type::Unreserve
+                | offer::operation::Type::Create
+                | offer::operation::Type::Destroy => {
+                    self.apply_operation(
+                        ctx,
+                        framework_id,
+                        &agent_id,
+                        &role,
+                        operation,
+                        &mut available,
+                    );
+                }
                 other => {
                     tracing::warn!(framework = framework_id, operation = ?other, "ignoring an offer operation this master does not apply yet");
                 }
