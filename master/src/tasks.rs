@@ -1003,8 +1003,6 @@ impl MasterProcess {
         agent_id: &str,
         unreachable: bool,
     ) {
-        self.rescind_agent_offers(ctx, agent_id);
-        self.rescind_inverse_offers(ctx, agent_id);
         let agent_pb = SlaveId {
             value: agent_id.to_owned(),
         };
@@ -1020,10 +1018,16 @@ impl MasterProcess {
                 .frameworks
                 .get(&framework_id)
                 .is_some_and(|f| f.partition_aware());
-            let state = match (unreachable, partition_aware) {
-                (_, false) => TaskState::TaskLost,
-                (true, true) => TaskState::TaskUnreachable,
-                (false, true) => TaskState::TaskGoneByOperator,
+            let (state, reason) = match (unreachable, partition_aware) {
+                (_, false) => (TaskState::TaskLost, task_status::Reason::SlaveRemoved),
+                (true, true) => (
+                    TaskState::TaskUnreachable,
+                    task_status::Reason::SlaveRemoved,
+                ),
+                (false, true) => (
+                    TaskState::TaskGoneByOperator,
+                    task_status::Reason::SlaveRemovedByOperator,
+                ),
             };
             let mut update = master_update(
                 &FrameworkId {
@@ -1032,7 +1036,7 @@ impl MasterProcess {
                 Some(agent_pb.clone()),
                 task.task_id.clone(),
                 state,
-                task_status::Reason::SlaveRemoved,
+                reason,
                 format!(
                     "Agent {agent_id} is {}",
                     if unreachable {
@@ -1063,6 +1067,11 @@ impl MasterProcess {
         for framework in self.frameworks.registered.values_mut() {
             framework.executors.remove(agent_id);
         }
+        self.rescind_agent_offers(ctx, agent_id);
+        self.rescind_inverse_offers(ctx, agent_id);
+        self.operations
+            .pending
+            .retain(|_, operation| operation.agent_id != agent_id);
         for framework in self.frameworks.registered.values() {
             framework.send(ctx, ToScheduler::LostAgent(lost.clone()));
         }
