@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -118,6 +119,7 @@ func (f *framework) update(ctx context.Context, status mesos.TaskStatus) error {
 		"agent_id": status.GetAgentID().GetValue(),
 		"source":   status.GetSource().String(),
 		"message":  status.GetMessage(),
+		"uuid":     hex.EncodeToString(status.GetUUID()),
 	})
 	if uuid := status.GetUUID(); len(uuid) > 0 {
 		ack := calls.Acknowledge(status.GetAgentID().GetValue(), status.GetTaskID().Value, uuid)
