@@ -5,7 +5,8 @@
 //! `StatusUpdateAcknowledgementMessage`, TEARDOWN the golden
 //! `ShutdownFrameworkMessage`. Ids differ per run; the golden bytes get
 //! ours (same lengths) before comparing. Also: what the master answers
-//! for tasks it refuses, kills and reconciles.
+//! for tasks it refuses, kills and reconciles; task groups; messages and
+//! executor shutdowns between framework and executor.
 
 mod common;
 
@@ -252,4 +253,110 @@ async fn kill_reaches_the_agent_and_reconciliation_reports_latest_states() {
         .decode();
     assert_eq!(killed.task_id.value, "sleeper");
     assert_eq!(killed.framework_id.value, framework_id);
+}
+
+#[tokio::test]
+async fn a_task_group_reaches_the_agent_in_one_message() {
+    let master = common::start(&[]).await;
+    let (mut agent, subscription, framework_id, offer) = golden_cluster(&master).await;
+    let task = |id: &str| {
+        json!({
+            "task_id": {"value": id},
+            "agent_id": offer["agent_id"],
+            "name": id,
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]
+        })
+    };
+    let accept = json!({
+        "type": "ACCEPT",
+        "framework_id": {"value": framework_id},
+        "accept": {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH_GROUP", "launch_group": {
+                "executor": {
+                    "type": "DEFAULT",
+                    "executor_id": {"value": "default"},
+                    "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]
+                },
+                "task_group": {"tasks": [task("first"), task("second")]}
+            }}]
+        }
+    });
+    let answer = call(master.runtime.address(), &subscription.stream_id(), &accept).await;
+    assert_eq!(answer.status, 202);
+    let group: proto::mesos::internal::RunTaskGroupMessage = agent
+        .expect("mesos.internal.RunTaskGroupMessage")
+        .await
+        .decode();
+    assert_eq!(group.executor.executor_id.value, "default");
+    assert_eq!(group.executor.framework_id.unwrap().value, framework_id);
+    assert_eq!(group.launch_executor, Some(true));
+    let ids: Vec<&str> = group
+        .task_group
+        .tasks
+        .iter()
+        .map(|t| t.task_id.value.as_str())
+        .collect();
+    assert_eq!(ids, ["first", "second"]);
+    assert!(group.task_group.tasks.iter().all(|t| t.executor.is_none()));
+    assert_eq!(common::metric(&master, "master/tasks_staging"), 2.0);
+}
+
+#[tokio::test]
+async fn messages_and_shutdowns_travel_between_framework_and_executor() {
+    use proto::mesos::internal::{
+        ExecutorToFrameworkMessage, FrameworkToExecutorMessage, ShutdownExecutorMessage,
+    };
+    use proto::mesos::{ExecutorId, FrameworkId, SlaveId};
+    let master = common::start(&[]).await;
+    let (mut agent, mut subscription, framework_id, offer) = golden_cluster(&master).await;
+    let address = master.runtime.address();
+    let stream_id = subscription.stream_id();
+    let agent_id = offer["agent_id"]["value"].as_str().unwrap().to_owned();
+
+    let message = json!({
+        "type": "MESSAGE",
+        "framework_id": {"value": framework_id},
+        "message": {"agent_id": offer["agent_id"], "executor_id": {"value": "e"}, "data": "aGVsbG8="}
+    });
+    assert_eq!(call(address, &stream_id, &message).await.status, 202);
+    let relayed: FrameworkToExecutorMessage = agent
+        .expect("mesos.internal.FrameworkToExecutorMessage")
+        .await
+        .decode();
+    assert_eq!(relayed.data, b"hello");
+    assert_eq!(relayed.framework_id.value, framework_id);
+
+    agent.send(&ExecutorToFrameworkMessage {
+        slave_id: SlaveId { value: agent_id },
+        framework_id: FrameworkId {
+            value: framework_id.clone(),
+        },
+        executor_id: ExecutorId { value: "e".into() },
+        data: b"back".to_vec(),
+    });
+    let event = subscription.next_event().await;
+    assert_eq!(event["type"], "MESSAGE");
+    assert_eq!(event["message"]["data"], "YmFjaw==");
+    assert_eq!(event["message"]["agent_id"], offer["agent_id"]);
+
+    let shutdown = json!({
+        "type": "SHUTDOWN",
+        "framework_id": {"value": framework_id},
+        "shutdown": {"agent_id": offer["agent_id"], "executor_id": {"value": "e"}}
+    });
+    assert_eq!(call(address, &stream_id, &shutdown).await.status, 202);
+    let shut: ShutdownExecutorMessage = agent
+        .expect("mesos.internal.ShutdownExecutorMessage")
+        .await
+        .decode();
+    assert_eq!(shut.executor_id.unwrap().value, "e");
+    assert_eq!(
+        common::metric(&master, "master/valid_framework_to_executor_messages"),
+        1.0
+    );
+    assert_eq!(
+        common::metric(&master, "master/valid_executor_to_framework_messages"),
+        1.0
+    );
 }
