@@ -22,6 +22,9 @@ const FRAMEWORKS: usize = 100;
 const TASKS_PER_FRAMEWORK: usize = 100;
 const AGENTS: usize = 1_000;
 
+/// A task's terminal updates as (state, uuid).
+type Updates<'a> = BTreeSet<(&'a str, &'a str)>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_frameworks_run_ten_thousand_tasks_on_a_thousand_agents() {
     let (_scratch, program) = go_program("v1scheduler");
@@ -51,7 +54,7 @@ async fn a_hundred_frameworks_run_ten_thousand_tasks_on_a_thousand_agents() {
     // task. Delivery is at least once, as in Mesos (an agent resends an
     // update not acknowledged within 10 s, with the same uuid), so one
     // update is one uuid however often it arrives.
-    let mut terminal: BTreeMap<&str, BTreeMap<&str, BTreeSet<(&str, &str)>>> = BTreeMap::new();
+    let mut terminal: BTreeMap<&str, BTreeMap<&str, Updates<'_>>> = BTreeMap::new();
     for update in events(&seen, "update") {
         let state = update["state"].as_str().unwrap();
         if ["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING"].contains(&state) {
