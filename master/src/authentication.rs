@@ -17,8 +17,10 @@
 //!   a peer always authenticates again before (re)registering.
 //!
 //! With `--authenticate_agents` (and `--authenticate_frameworks`), a
-//! registration from a pid without a principal is refused; see
-//! [`Authentications::principal`] for the lookup the registration paths use.
+//! registration from a pid without a principal is refused; a framework's
+//! `FrameworkInfo.principal` must be the authenticated one, and is filled
+//! in from it when unset (for v1 HTTP frameworks, from the request's
+//! principal in the `mesos-master-scheduler` realm).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use authentication::{
 };
 use flags::MasterFlags;
 use libprocess::{Context, Runtime, Upid};
+use proto::mesos::FrameworkInfo;
 use proto::mesos::internal::AuthenticateMessage;
 use tokio::task::AbortHandle;
 
@@ -317,4 +320,69 @@ pub(crate) fn install_http_authenticators(
         runtime.set_authenticator(realm, basic);
     }
     Ok(())
+}
+
+impl MasterProcess {
+    /// Mesos's `validateFrameworkAuthentication` for a driver subscribing
+    /// from `from`: refused without a principal under
+    /// `--authenticate_frameworks`, or when `info` names another principal
+    /// than the one `from` authenticated as; `info` takes the
+    /// authenticated principal when it names none.
+    pub(crate) fn check_driver_principal(
+        &self,
+        from: &Upid,
+        info: &mut FrameworkInfo,
+    ) -> Result<(), String> {
+        let authenticated = self.authentications.principal(from);
+        if self.flags.authenticate_frameworks && authenticated.is_none() {
+            return Err(format!("Framework at {from} is not authenticated"));
+        }
+        fill_principal(authenticated, info).map_err(|(claimed, authenticated)| {
+            format!(
+                "Framework principal '{claimed}' does not match authenticated principal \
+                 '{authenticated}'"
+            )
+        })
+    }
+}
+
+/// The v1 scheduler API's rule: a SUBSCRIBE authenticated as `principal`
+/// may not name another one in `info`, and `info` takes `principal` when it
+/// names none.
+pub(crate) fn check_http_framework_principal(
+    principal: Option<&str>,
+    info: &mut FrameworkInfo,
+) -> Result<(), String> {
+    fill_principal(principal, info).map_err(|(claimed, authenticated)| {
+        format!(
+            "Authenticated principal '{authenticated}' does not match principal '{claimed}' \
+             set in `FrameworkInfo`"
+        )
+    })
+}
+
+/// Fills in `info`'s principal from `authenticated`; on a mismatch returns
+/// (the one `info` names, the authenticated one).
+fn fill_principal(
+    authenticated: Option<&str>,
+    info: &mut FrameworkInfo,
+) -> Result<(), (String, String)> {
+    let Some(authenticated) = authenticated else {
+        return Ok(());
+    };
+    match info.principal.as_deref() {
+        Some(claimed) if claimed != authenticated => {
+            Err((claimed.to_owned(), authenticated.to_owned()))
+        }
+        Some(_) => Ok(()),
+        None => {
+            tracing::warn!(
+                principal = authenticated,
+                "setting 'principal' in FrameworkInfo because the framework authenticated \
+                 with that principal but did not set it"
+            );
+            info.principal = Some(authenticated.to_owned());
+            Ok(())
+        }
+    }
 }

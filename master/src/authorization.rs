@@ -29,10 +29,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use authorizer::{Action, Approvers, Authorizer, AuthorizerError, Object, Request, Subject};
+use libprocess::Context;
 use proto::mesos::{
     ExecutorInfo, FrameworkInfo, MachineId, Resource, SlaveInfo, Task, TaskInfo, WeightInfo,
     framework_info,
 };
+
+use crate::master::MasterProcess;
 
 /// One question for the authorizer: may the principal do `action` to the
 /// object (`None`: to anything of the kind)?
@@ -262,6 +265,56 @@ impl Check {
     }
 }
 
+/// What the check asks for, in Mesos's words (refusals quote it after
+/// "Not authorized to").
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(object) = &self.object else {
+            return write!(f, "perform action {} on ANY object", self.action);
+        };
+        match (self.action, &object.framework_info, &object.task_info) {
+            (Action::RegisterFramework, Some(framework), _) => {
+                let roles: BTreeSet<&str> = if framework.roles.is_empty() {
+                    BTreeSet::from([framework.role()])
+                } else {
+                    framework.roles.iter().map(String::as_str).collect()
+                };
+                let roles: Vec<&str> = roles.into_iter().collect();
+                write!(
+                    f,
+                    "register framework {} with roles {{ {} }}",
+                    framework.id.as_ref().map_or("", |id| id.value.as_str()),
+                    roles.join(", ")
+                )
+            }
+            (Action::RunTask, Some(framework), Some(task)) => {
+                let user = task
+                    .command
+                    .as_ref()
+                    .and_then(|command| command.user.as_deref())
+                    .or_else(|| {
+                        task.executor
+                            .as_ref()
+                            .and_then(|executor| executor.command.as_ref()?.user.as_deref())
+                    })
+                    .unwrap_or(&framework.user);
+                write!(
+                    f,
+                    "launch task {} of framework {} under user '{user}'",
+                    task.task_id.value,
+                    framework.id.as_ref().map_or("", |id| id.value.as_str()),
+                )
+            }
+            _ => write!(
+                f,
+                "perform action {} on object {}",
+                self.action,
+                object.value.as_deref().unwrap_or("(no value)")
+            ),
+        }
+    }
+}
+
 /// The endpoints Mesos guards with `GET_ENDPOINT_WITH_PATH` that this
 /// master serves.
 pub const AUTHORIZABLE_ENDPOINTS: &[&str] = &["/logging/toggle", "/metrics/snapshot"];
@@ -324,6 +377,75 @@ pub async fn authorize(
         }
     }
     Ok(true)
+}
+
+impl MasterProcess {
+    /// Runs `then` on the master with whether `principal` passes `checks`:
+    /// at once without an authorizer, else once the authorizer answers.
+    pub(crate) fn after_authorization(
+        &mut self,
+        ctx: &mut Context<MasterProcess>,
+        principal: Option<String>,
+        checks: Vec<Check>,
+        then: impl FnOnce(
+            &mut MasterProcess,
+            &mut Context<MasterProcess>,
+            Result<bool, AuthorizerError>,
+        ) + Send
+        + 'static,
+    ) {
+        let Some(authorizer) = self.authorizer.clone() else {
+            return then(self, ctx, Ok(true));
+        };
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let authorized = authorize(Some(authorizer), principal, checks).await;
+            master.dispatch(move |master: &mut MasterProcess, ctx| then(master, ctx, authorized));
+        });
+    }
+}
+
+/// The approvers a framework's operations are judged by, fetched for its
+/// principal when it subscribes (Mesos's `Framework::objectApprovers`), so
+/// that launches and offer operations are authorized without waiting.
+/// [`Default`] approves everything, as without an authorizer.
+#[derive(Debug, Clone, Default)]
+pub struct FrameworkApprovers {
+    approvers: Approvers,
+}
+
+impl FrameworkApprovers {
+    const ACTIONS: &'static [Action] = &[
+        Action::RegisterFramework,
+        Action::RunTask,
+        Action::ReserveResources,
+        Action::UnreserveResources,
+        Action::CreateVolume,
+        Action::DestroyVolume,
+        Action::ResizeVolume,
+        Action::CreateMountDisk,
+        Action::CreateBlockDisk,
+        Action::DestroyMountDisk,
+        Action::DestroyBlockDisk,
+        Action::DestroyRawDisk,
+    ];
+
+    /// The approvers of the framework `principal` names (`None`: anyone).
+    pub async fn fetch(
+        authorizer: Option<Arc<dyn Authorizer>>,
+        principal: Option<String>,
+    ) -> Result<FrameworkApprovers, AuthorizerError> {
+        let subject = principal.map(Subject::principal);
+        let approvers =
+            Approvers::fetch(authorizer.as_deref(), subject.as_ref(), Self::ACTIONS).await?;
+        Ok(FrameworkApprovers { approvers })
+    }
+
+    /// Whether `check` passes (a check of another action is denied).
+    pub fn approved(&self, check: &Check) -> bool {
+        let object = check.object.as_ref().map(Owned::view).unwrap_or_default();
+        self.approvers.approved(check.action, &object)
+    }
 }
 
 /// What one principal may see in the state endpoints: Mesos's

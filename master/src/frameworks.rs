@@ -18,6 +18,7 @@
 //! that is torn down or times out becomes *completed*: kept, with its
 //! finished tasks, up to `--max_completed_frameworks`.
 
+use crate::authorization::FrameworkApprovers;
 use crate::master::MasterProcess;
 use libprocess::{Context, Counter, Gauge, Metrics, Pipe, Timer, Upid};
 use prost::Message as _;
@@ -340,6 +341,8 @@ pub(crate) struct Framework {
     pub suppressed_roles: BTreeSet<String>,
     /// Armed while disconnected: `failover_timeout`.
     pub failover_timer: Option<Timer>,
+    /// What its principal may do, fetched when it (re)subscribed.
+    pub approvers: FrameworkApprovers,
 }
 
 impl Framework {
@@ -357,6 +360,7 @@ impl Framework {
             executors: HashMap::new(),
             suppressed_roles: BTreeSet::new(),
             failover_timer: None,
+            approvers: FrameworkApprovers::default(),
         }
     }
 

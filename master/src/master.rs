@@ -37,7 +37,7 @@
 
 use crate::agents::{Agent, Agents, agent_id, apply_checkpointed, upgrade};
 use crate::authentication::Authentications;
-use crate::authorization::{self, Check};
+use crate::authorization::Check;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
@@ -443,9 +443,8 @@ impl MasterProcess {
     }
 
     /// Runs `then` if the principal `from` authenticated as (if any)
-    /// passes `checks`: at once without an authorizer, else once it
-    /// answers. A refusal or an authorizer's error is logged and `then`
-    /// dropped, as Mesos refuses the registration.
+    /// passes `checks`. A refusal or an authorizer's error is logged and
+    /// `then` dropped, as Mesos refuses the registration.
     fn authorize_agent(
         &mut self,
         ctx: &mut Context<Self>,
@@ -453,18 +452,13 @@ impl MasterProcess {
         checks: Vec<Check>,
         then: impl FnOnce(&mut Self, &mut Context<Self>) + Send + 'static,
     ) {
-        let Some(authorizer) = self.authorizer.clone() else {
-            return then(self, ctx);
-        };
         let principal = self.authentications.principal(&from).map(str::to_owned);
-        let master = ctx.handle();
-        tokio::spawn(async move {
-            match authorization::authorize(Some(authorizer), principal.clone(), checks).await {
-                Ok(true) => {
-                    master.dispatch(then);
-                }
+        let named = principal.clone().unwrap_or_else(|| "(none)".into());
+        self.after_authorization(ctx, principal, checks, move |master, ctx, authorized| {
+            match authorized {
+                Ok(true) => then(master, ctx),
                 Ok(false) => tracing::warn!(
-                    %from, principal = principal.as_deref().unwrap_or("(none)"),
+                    %from, principal = %named,
                     "refusing registration of agent: not authorized"
                 ),
                 Err(error) => {

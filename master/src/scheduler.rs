@@ -8,6 +8,7 @@
 //! ([`crate::driver`]) both come here with a decoded `mesos.scheduler.Call`
 //! once they have checked who is calling.
 
+use crate::authorization::{Check, FrameworkApprovers};
 use crate::frameworks::{Framework, HttpConnection, ToScheduler, error_event, roles_of};
 use crate::master::MasterProcess;
 use libprocess::{Context, Upid};
@@ -122,6 +123,19 @@ impl MasterProcess {
         subscribe: call::Subscribe,
         force: bool,
     ) {
+        if let Subscriber::Pid(pid) = &subscriber
+            && self.authentications.in_progress(pid)
+        {
+            tracing::info!(%pid, "queuing up the subscription because authentication is still in progress");
+            let pid = pid.clone();
+            self.authentications.defer(
+                &pid,
+                Box::new(move |master: &mut Self, ctx| {
+                    master.subscribe(ctx, subscriber, subscribe, force)
+                }),
+            );
+            return;
+        }
         let call::Subscribe {
             mut framework_info,
             suppressed_roles,
@@ -148,10 +162,68 @@ impl MasterProcess {
         {
             validation = Err("Framework has been removed".to_owned());
         }
+        if validation.is_ok()
+            && let Subscriber::Pid(pid) = &subscriber
+        {
+            validation = self.check_driver_principal(pid, &mut framework_info);
+        }
         if let Err(error) = validation {
             tracing::info!(framework = %framework_info.name, %error, "refusing subscription of framework");
             return refuse(ctx, subscriber, error);
         }
+        if self.authorizer.is_none() {
+            let approvers = FrameworkApprovers::default();
+            return self.subscribe_authorized(
+                ctx,
+                subscriber,
+                framework_info,
+                suppressed_roles,
+                force,
+                approvers,
+            );
+        }
+        // The framework's approvers judge its registration now, and its
+        // launches and operations later without waiting.
+        let approvers =
+            FrameworkApprovers::fetch(self.authorizer.clone(), framework_info.principal.clone());
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let approvers = approvers.await;
+            master.dispatch(move |master: &mut Self, ctx| {
+                let registration = Check::framework_registration(&framework_info);
+                let refusal = match approvers {
+                    Ok(approvers) if approvers.approved(&registration) => {
+                        return master.subscribe_authorized(
+                            ctx,
+                            subscriber,
+                            framework_info,
+                            suppressed_roles,
+                            force,
+                            approvers,
+                        );
+                    }
+                    Ok(_) => format!("Not authorized to {registration}"),
+                    Err(error) => format!(
+                        "Authorization failure: could not create ObjectApprovers for a \
+                         framework: {error}"
+                    ),
+                };
+                tracing::info!(framework = %framework_info.name, error = %refusal, "refusing subscription of framework");
+                refuse(ctx, subscriber, refusal);
+            });
+        });
+    }
+
+    /// The rest of [`subscribe`](Self::subscribe), once authorized.
+    fn subscribe_authorized(
+        &mut self,
+        ctx: &mut Context<Self>,
+        subscriber: Subscriber,
+        mut framework_info: FrameworkInfo,
+        suppressed_roles: Vec<String>,
+        force: bool,
+        approvers: FrameworkApprovers,
+    ) {
         let suppressed: BTreeSet<String> = suppressed_roles.into_iter().collect();
 
         let Some(id) = framework_info.id.clone() else {
@@ -160,6 +232,7 @@ impl MasterProcess {
             tracing::info!(framework = %id.value, name = %framework_info.name, "subscribing new framework");
             let mut framework = Framework::new(framework_info);
             framework.suppressed_roles = suppressed;
+            framework.approvers = approvers;
             self.add_framework(ctx, framework, subscriber);
             self.scheduler_metrics.framework_registrations.increment();
             let message = FrameworkRegisteredMessage {
@@ -175,6 +248,7 @@ impl MasterProcess {
             tracing::info!(framework = %id.value, "recovering framework that resubscribes");
             let mut framework = Framework::new(framework_info);
             framework.suppressed_roles = suppressed;
+            framework.approvers = approvers;
             let is_pid = matches!(subscriber, Subscriber::Pid(_));
             self.add_framework(ctx, framework, subscriber);
             self.scheduler_metrics.framework_reregistrations.increment();
@@ -210,6 +284,7 @@ impl MasterProcess {
         let roles_changed = roles_of(&framework_info) != framework.roles();
         framework.info = framework_info;
         framework.suppressed_roles = suppressed;
+        framework.approvers = approvers;
         framework.reregistered_time = Some(SystemTime::now());
         let same_pid = matches!(&subscriber, Subscriber::Pid(pid) if framework.http.is_none() && framework.pid.as_ref() == Some(pid));
         let reconnecting = same_pid && !force;
@@ -472,6 +547,8 @@ impl MasterProcess {
         let Some(id) = self.frameworks.id_by_pid(pid).map(str::to_owned) else {
             return false;
         };
+        // A driver authenticates again before it resubscribes.
+        self.authentications.forget(pid);
         let driver_connected = self
             .frameworks
             .get(&id)

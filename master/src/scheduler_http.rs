@@ -13,6 +13,7 @@
 //! answered `202 Accepted` with an empty body once the master has applied
 //! it.
 
+use crate::authentication::check_http_framework_principal;
 use crate::frameworks::{ContentType, HttpConnection};
 use crate::master::MasterProcess;
 use crate::scheduler::Subscriber;
@@ -218,7 +219,15 @@ fn scheduler(
                 "Subscribe calls should not include the 'Mesos-Stream-Id' header",
             );
         }
-        let subscribe: call::Subscribe = call.subscribe.expect("validated");
+        let mut subscribe: call::Subscribe = call.subscribe.expect("validated");
+        let principal = request.principal().and_then(|p| p.value.as_deref());
+        if let Err(error) = check_http_framework_principal(principal, &mut subscribe.framework_info)
+        {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to validate scheduler::Call: {error}"),
+            );
+        }
         return subscribe_http(master, ctx, accept, subscribe);
     }
 

@@ -26,6 +26,7 @@
 //! `StatusUpdateAcknowledgementMessage`. Updates the master makes itself
 //! carry the empty pid and need no acknowledgement.
 
+use crate::authorization::Check;
 use crate::frameworks::ToScheduler;
 use crate::master::{MasterProcess, time_info};
 use crate::offers::now;
@@ -466,6 +467,15 @@ impl MasterProcess {
                 });
             }
         }
+        if let Some(error) = self.unauthorized_launch(framework_id, &task) {
+            return self.refuse_task_for(
+                ctx,
+                framework_id,
+                &task,
+                task_status::Reason::TaskUnauthorized,
+                error,
+            );
+        }
         let (needed, new_executor) =
             match self.validate_task(framework_id, agent_id, &task, available, &HashSet::new()) {
                 Ok(valid) => valid,
@@ -527,6 +537,25 @@ impl MasterProcess {
                 Ok(resources) => needed = resources,
                 Err(e) => error = Some(format!("Executor uses invalid resources: {e}")),
             }
+        }
+        // All tasks of a group must be authorized; the first refusal is
+        // every task's.
+        let unauthorized = group
+            .task_group
+            .tasks
+            .iter()
+            .find_map(|task| self.unauthorized_launch(framework_id, task));
+        if let Some(error) = unauthorized {
+            for task in &group.task_group.tasks {
+                self.refuse_task_for(
+                    ctx,
+                    framework_id,
+                    task,
+                    task_status::Reason::TaskGroupUnauthorized,
+                    error.clone(),
+                );
+            }
+            return;
         }
         let mut pending = HashSet::new();
         for task in &mut group.task_group.tasks {
@@ -590,12 +619,38 @@ impl MasterProcess {
         ctx.send_protobuf(&agent.pid, &message);
     }
 
+    /// Why the framework's principal may not launch `task` (`RUN_TASK`),
+    /// in Mesos's words; `None` when it may.
+    fn unauthorized_launch(&self, framework_id: &str, task: &TaskInfo) -> Option<String> {
+        let framework = self.frameworks.get(framework_id)?;
+        let check = Check::task_launch(task, &framework.info);
+        (!framework.approvers.approved(&check)).then(|| format!("Not authorized to {check}"))
+    }
+
     /// A task that failed validation: TASK_ERROR, as Mesos.
     fn refuse_task(
         &mut self,
         ctx: &mut Context<Self>,
         framework_id: &str,
         task: &TaskInfo,
+        error: String,
+    ) {
+        self.refuse_task_for(
+            ctx,
+            framework_id,
+            task,
+            task_status::Reason::TaskInvalid,
+            error,
+        );
+    }
+
+    /// A task refused for `reason`: TASK_ERROR.
+    fn refuse_task_for(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        task: &TaskInfo,
+        reason: task_status::Reason,
         error: String,
     ) {
         tracing::warn!(framework = framework_id, task = %task.task_id.value, %error, "refusing task");
@@ -606,7 +661,7 @@ impl MasterProcess {
             Some(task.slave_id.clone()),
             task.task_id.clone(),
             TaskState::TaskError,
-            task_status::Reason::TaskInvalid,
+            reason,
             error,
         );
         self.send_master_update(ctx, update);
