@@ -5,18 +5,9 @@
 //! It shows what a policy of your own needs to plug into the master: an
 //! implementation of [`allocator::Allocator`] (a plain synchronous data
 //! structure the master calls with events and asks for allocation runs),
-//! given to the master in code:
-//!
-//! ```no_run
-//! # async fn run(flags: flags::MasterFlags) {
-//! let allocator = allocator_example::FifoAllocator::new();
-//! let master = master::MasterBuilder::new(flags)
-//!     .allocator(Box::new(allocator.clone()))
-//!     .start()
-//!     .await
-//!     .expect("the master starts");
-//! # }
-//! ```
+//! given to the master in code, `MasterBuilder::allocator(Box::new(
+//! FifoAllocator::new()))` (the master's `custom_allocators` test does so
+//! and sees its offers reach frameworks).
 //!
 //! # The policy
 //!
