@@ -2,7 +2,9 @@
 //! disconnected and may resubscribe within its `failover_timeout`; a new
 //! subscription for a connected framework takes over from the old stream,
 //! which gets ERROR "Framework failed over" and ends; a framework whose
-//! failover timeout passed is removed and may not come back.
+//! failover timeout passed is removed and may not come back; after a
+//! master failover, a framework resubscribing finds the tasks its agents
+//! reported when they reregistered.
 
 mod common;
 
@@ -80,4 +82,69 @@ async fn a_framework_past_its_failover_timeout_is_removed_for_good() {
         json!({"type": "ERROR", "error": {"message": "Framework has been removed"}})
     );
     assert_eq!(late.next_record().await, None);
+}
+
+#[tokio::test]
+async fn after_a_master_failover_a_framework_finds_the_tasks_its_agents_brought_back() {
+    use proto::mesos::{FrameworkId, FrameworkInfo, Task, TaskId, TaskState};
+    let master = common::start(&[]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    let agent_id = format!("{}-S7", master.info.id);
+    let framework_id = "framework-of-an-earlier-master-0000";
+
+    // An agent this master never saw reregisters with a running task.
+    let mut reregistration = common::golden_reregistration(agent.port(), &agent_id);
+    reregistration.frameworks = vec![FrameworkInfo {
+        id: Some(FrameworkId {
+            value: framework_id.into(),
+        }),
+        user: "root".into(),
+        name: "survivor".into(),
+        ..FrameworkInfo::default()
+    }];
+    reregistration.tasks = vec![Task {
+        name: "long-sleep".into(),
+        task_id: TaskId {
+            value: "long-sleep".into(),
+        },
+        framework_id: FrameworkId {
+            value: framework_id.into(),
+        },
+        slave_id: reregistration.slave.id.clone().unwrap(),
+        state: TaskState::TaskRunning as i32,
+        resources: reregistration.slave.resources[..1].to_vec(),
+        ..Task::default()
+    }];
+    agent.send(&reregistration);
+    agent
+        .expect("mesos.internal.SlaveReregisteredMessage")
+        .await;
+    wait_for_metric(&master, "master/tasks_running", 1.0).await;
+
+    let address = master.runtime.address();
+    let mut subscription = Subscription::json(
+        address,
+        &subscribe_call("survivor", 3600.0, Some(framework_id)),
+    )
+    .await;
+    assert_eq!(subscribed_id(&mut subscription).await, framework_id);
+    let reconcile = json!({
+        "type": "RECONCILE",
+        "framework_id": {"value": framework_id},
+        "reconcile": {"tasks": []}
+    });
+    let answer = common::scheduler::call(address, &subscription.stream_id(), &reconcile).await;
+    assert_eq!(answer.status, 202);
+    let update = loop {
+        let event = subscription.next_event().await;
+        if event["type"] == "UPDATE" {
+            break event;
+        }
+    };
+    assert_eq!(update["update"]["status"]["task_id"]["value"], "long-sleep");
+    assert_eq!(update["update"]["status"]["state"], "TASK_RUNNING");
+    assert_eq!(
+        update["update"]["status"]["agent_id"]["value"],
+        json!(agent_id)
+    );
 }
