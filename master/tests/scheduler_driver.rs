@@ -191,3 +191,58 @@ async fn a_driver_failing_over_in_time_keeps_its_framework() {
     fleet.stop().await;
     runtime.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_driver_speaks_scheduler_calls_too() {
+    use proto::mesos::scheduler::{Call, call};
+    let master = common::start(&[]).await;
+    let (runtime, fleet) = fleet(&master, 1, None).await;
+    let mut driver = FakeDriver::start(&master).await;
+    let subscribe = Call {
+        r#type: Some(call::Type::Subscribe as i32),
+        subscribe: Some(call::Subscribe {
+            framework_info: golden_registration().framework,
+            ..call::Subscribe::default()
+        }),
+        ..Call::default()
+    };
+    driver.send(&subscribe);
+    let registered: FrameworkRegisteredMessage = driver.expect().await;
+    let offers: ResourceOffersMessage = driver.expect().await;
+
+    // Calls from another pid are dropped: only the driver's count.
+    let mut stranger = FakeDriver::start(&master).await;
+    let teardown = Call {
+        r#type: Some(call::Type::Teardown as i32),
+        framework_id: Some(registered.framework_id.clone()),
+        ..Call::default()
+    };
+    stranger.send(&teardown);
+    let decline = Call {
+        r#type: Some(call::Type::Decline as i32),
+        framework_id: Some(registered.framework_id.clone()),
+        decline: Some(call::Decline {
+            offer_ids: vec![offers.offers[0].id.clone()],
+            filters: None,
+        }),
+        ..Call::default()
+    };
+    driver.send(&decline);
+    wait_for_metric(&master, "master/messages_decline_offers", 1.0).await;
+    assert_eq!(metric(&master, "master/framework_removals"), 0.0);
+
+    driver.send(&teardown);
+    wait_for_metric(&master, "master/framework_removals", 1.0).await;
+
+    // A registration naming an id is refused.
+    let mut named = golden_registration();
+    named.framework.id = Some(registered.framework_id.clone());
+    stranger.send(&named);
+    let error: FrameworkErrorMessage = stranger.expect().await;
+    assert_eq!(error.message, "Registering with 'id' already set");
+
+    stranger.kill().await;
+    driver.kill().await;
+    fleet.stop().await;
+    runtime.shutdown().await;
+}

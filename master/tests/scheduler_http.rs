@@ -158,8 +158,15 @@ async fn a_protobuf_subscriber_gets_protobuf_events() {
         ]
     );
     // One record per chunk, as libprocess writes them.
-    let first = subscription.chunks.recv().await.unwrap();
-    assert!(first.starts_with(b"1") || first[0].is_ascii_digit());
+    for _ in 0..3 {
+        let chunk = subscription.chunks.recv().await.unwrap();
+        let newline = chunk.iter().position(|b| *b == b'\n').unwrap();
+        let length: usize = std::str::from_utf8(&chunk[..newline])
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(chunk.len(), newline + 1 + length);
+    }
 
     fleet.stop().await;
     runtime.shutdown().await;
@@ -267,4 +274,55 @@ async fn get_with(
         headers,
         body: raw[split + 4..].to_vec(),
     }
+}
+
+#[tokio::test]
+async fn calls_need_the_subscribers_stream() {
+    let master = common::start(&[]).await;
+    let address = master.runtime.address();
+    let subscribe = json!({
+        "type": "SUBSCRIBE",
+        "subscribe": {"framework_info": {"user": "root", "name": "s", "failover_timeout": 60}}
+    });
+    let mut subscription = Subscription::json(address, &subscribe).await;
+    let stream_id = subscription.stream_id();
+    let subscribed = subscription.next_json().await;
+    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let revive = simple("REVIVE", &framework_id);
+    let without = post(
+        address,
+        common::scheduler::PATH,
+        &[("Content-Type", "application/json")],
+        revive.to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (without.status, without.text().as_str()),
+        (
+            400,
+            "All non-subscribe calls should include the 'Mesos-Stream-Id' header"
+        )
+    );
+    let wrong = call(address, "not-the-stream", &revive).await;
+    assert_eq!(wrong.status, 400);
+    assert_eq!(
+        wrong.text(),
+        format!(
+            "The stream ID 'not-the-stream' included in this request didn't match the stream ID \
+             currently associated with framework ID {framework_id}"
+        )
+    );
+    assert_eq!(call(address, &stream_id, &revive).await.status, 202);
+
+    subscription.close();
+    wait_for_metric(&master, "master/frameworks_disconnected", 1.0).await;
+    let disconnected = call(address, &stream_id, &revive).await;
+    assert_eq!(
+        (disconnected.status, disconnected.text().as_str()),
+        (403, "Framework is not subscribed")
+    );
 }
