@@ -7,6 +7,7 @@ use allocator::Allocator;
 use common::*;
 use proto::mesos as pb;
 use proto::mesos::allocator::inverse_offer_status::Status;
+use std::collections::HashMap;
 use std::time::Instant;
 
 fn unavailability() -> pb::Unavailability {
@@ -118,4 +119,36 @@ fn answering_without_maintenance_is_an_error() {
         result,
         Err(allocator::AllocatorError::NoMaintenance(_))
     ));
+}
+
+#[test]
+fn an_agent_in_maintenance_is_offered_until_drained() {
+    let mut allocator = allocator();
+    add_framework(&mut allocator, "f1", &["r"]);
+    allocator
+        .add_agent(
+            &agent_info("agent"),
+            &agent_capabilities(),
+            Some(unavailability()),
+            &resources("cpus:1;mem:512"),
+            &HashMap::new(),
+        )
+        .unwrap();
+    let now = Instant::now();
+    let run = allocate(&mut allocator, now);
+    assert_eq!(
+        run.offer_count(),
+        1,
+        "scheduled maintenance does not stop offers"
+    );
+    assert_eq!(
+        run.inverse_offers.len(),
+        1,
+        "the framework now holding resources there is asked to give them back"
+    );
+
+    decline_all(&mut allocator, &run, None, now);
+    // Draining: the master deactivates the agent.
+    allocator.deactivate_agent(&agent_id("agent")).unwrap();
+    assert_eq!(allocate(&mut allocator, now).offer_count(), 0);
 }
