@@ -1,9 +1,13 @@
-//! Authentication of agents over libprocess, as Mesos 1.11's master does it:
+//! Authentication of agents and scheduler drivers over libprocess, as Mesos
+//! 1.11's master does it:
 //! a CRAM-MD5 exchange with an authenticatee of our own (and with mesos-go
 //! 0.0.6's, a Go program), the principal remembered for the pid it vouched
 //! for, `--authenticate_agents` refusing agents without one, registrations
 //! waiting for a running attempt, a second attempt discarding the first,
-//! and attempts that break or stall ending without leaking a session.
+//! and attempts that break or stall ending without leaking a session. For
+//! frameworks: `--authenticate_frameworks`, and `FrameworkInfo.principal`
+//! matching the authenticated principal (a driver's, or the scheduler
+//! realm's for v1 HTTP frameworks) and filled in from it.
 //!
 //! The Go interop needs `go` and Debian's `golang-github-mesos-mesos-go-dev`
 //! (`cargo xtask setup` installs them); it fails, never skips, without them.
@@ -14,7 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::authenticatee::{Authenticatee, COMPLETED, FAILED};
+use common::driver::FakeDriver;
 use common::{FakeAgent, master_upid, metric, wait_for_metric};
+use proto::mesos::FrameworkInfo;
+use proto::mesos::internal::{
+    FrameworkErrorMessage, FrameworkRegisteredMessage, RegisterFrameworkMessage,
+};
 
 const REGISTERED: &str = "mesos.internal.SlaveRegisteredMessage";
 
@@ -317,5 +326,112 @@ async fn unusable_credentials_stop_the_master_naming_the_flag() {
         error.message.contains("'--credentials'")
             && error.message.contains("mesos-master-readonly"),
         "{error}"
+    );
+}
+
+/// A master with `--authenticate_frameworks` (and `extra` flags), and a
+/// driver `scheduler(1)` with an authenticatee on its runtime.
+async fn master_and_driver(
+    extra: &[&str],
+) -> (master::Master, tempfile::TempDir, FakeDriver, Authenticatee) {
+    let (dir, credentials) = common::credentials_file(&[("ops", "s3cret")]);
+    let mut args = vec!["--authenticate_frameworks", credentials.as_str()];
+    args.extend_from_slice(extra);
+    let master = common::start(&args).await;
+    let driver = FakeDriver::start(&master).await;
+    let authenticatee = Authenticatee::start(&driver.runtime, master_upid(&master));
+    (master, dir, driver, authenticatee)
+}
+
+fn registration(principal: Option<&str>) -> RegisterFrameworkMessage {
+    RegisterFrameworkMessage {
+        framework: FrameworkInfo {
+            user: "root".into(),
+            name: "authenticated".into(),
+            principal: principal.map(str::to_owned),
+            ..FrameworkInfo::default()
+        },
+    }
+}
+
+#[tokio::test]
+async fn an_unauthenticated_driver_is_refused_under_authenticate_frameworks() {
+    let (master, _dir, mut driver, _authenticatee) = master_and_driver(&[]).await;
+    driver.send(&registration(None));
+    let error: FrameworkErrorMessage = driver.expect().await;
+    assert_eq!(
+        error.message,
+        format!("Framework at {} is not authenticated", driver.upid())
+    );
+    assert_eq!(metric(&master, "master/frameworks_active"), 0.0);
+}
+
+#[tokio::test]
+async fn a_driver_naming_another_principal_is_refused() {
+    let (_master, _dir, mut driver, mut authenticatee) = master_and_driver(&[]).await;
+    let upid = driver.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "ops", "s3cret").await,
+        COMPLETED
+    );
+    driver.send(&registration(Some("someone-else")));
+    let error: FrameworkErrorMessage = driver.expect().await;
+    assert_eq!(
+        error.message,
+        "Framework principal 'someone-else' does not match authenticated principal 'ops'"
+    );
+}
+
+#[tokio::test]
+async fn an_authenticated_driver_registers_under_its_principal() {
+    // Only `ops` may register: a framework without its principal filled in
+    // would be refused.
+    let acls = serde_json::json!({
+        "permissive": false,
+        "register_frameworks": [{"principals": {"values": ["ops"]}, "roles": {"type": "ANY"}}]
+    });
+    let acls = format!("--acls={acls}");
+    let (_master, _dir, mut driver, mut authenticatee) = master_and_driver(&[&acls]).await;
+    let upid = driver.upid().clone();
+    let session = authenticatee.begin(&upid).await;
+    // Waits for the authentication, then registers.
+    driver.send(&registration(None));
+    assert_eq!(
+        authenticatee.finish(&session, "ops", "s3cret").await,
+        COMPLETED
+    );
+    let _: FrameworkRegisteredMessage = driver.expect().await;
+}
+
+#[tokio::test]
+async fn an_http_framework_naming_another_principal_is_refused() {
+    let (dir, credentials) = common::credentials_file(&[("ops", "s3cret")]);
+    let master = common::start(&[
+        "--authenticate_http_frameworks",
+        "--http_framework_authenticators=basic",
+        &credentials,
+    ])
+    .await;
+    let _credentials = dir;
+    let mut subscribe = common::scheduler::pymesos_subscribe("claims-another");
+    subscribe["subscribe"]["framework_info"]["principal"] = "someone-else".into();
+    let authorization = common::basic("ops:s3cret");
+    let answer = common::request(
+        &master,
+        "POST",
+        "/api/v1/scheduler",
+        &[
+            ("Authorization", &authorization),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ],
+        subscribe.to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.text(),
+        "Failed to validate scheduler::Call: Authenticated principal 'ops' does not match \
+         principal 'someone-else' set in `FrameworkInfo`"
     );
 }

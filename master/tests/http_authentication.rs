@@ -9,8 +9,7 @@
 
 mod common;
 
-use base64::Engine as _;
-use common::http_request;
+use common::{basic, get_as};
 
 const READONLY_ENDPOINTS: &[&str] = &[
     "/flags",
@@ -28,13 +27,6 @@ const READONLY_ENDPOINTS: &[&str] = &[
 const READWRITE_ENDPOINTS: &[&str] = &["/api/v1", "/master/api/v1", "/logging/toggle"];
 const SCHEDULER_ENDPOINTS: &[&str] = &["/api/v1/scheduler", "/master/api/v1/scheduler"];
 const OPEN_ENDPOINTS: &[&str] = &["/health", "/master/health", "/version"];
-
-fn basic(user_and_secret: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(user_and_secret)
-    )
-}
 
 /// A master with credentials for `ops` and the given realm flags.
 async fn start(realm_flags: &[&str]) -> (master::Master, tempfile::TempDir) {
@@ -54,20 +46,20 @@ async fn assert_guarded(master: &master::Master, path: &str, realm: &str) {
         Some(basic("ops:guess")),
         Some(basic("stranger:s3cret")),
     ] {
-        let answer = http_request(master, "GET", path, wrong.as_deref()).await;
+        let answer = get_as(master, path, wrong.as_deref()).await;
         assert_eq!(answer.status, 401, "{path} with {wrong:?}");
         assert_eq!(
-            answer.header("www-authenticate").as_deref(),
+            answer.header("www-authenticate"),
             Some(format!("Basic realm=\"{realm}\"").as_str()),
             "{path}"
         );
     }
-    let answer = http_request(master, "GET", path, Some(&right)).await;
+    let answer = get_as(master, path, Some(&right)).await;
     assert_ne!(answer.status, 401, "{path} with the right credentials");
 }
 
 async fn assert_open(master: &master::Master, path: &str) {
-    let answer = http_request(master, "GET", path, None).await;
+    let answer = get_as(master, path, None).await;
     assert_ne!(answer.status, 401, "{path} is not guarded");
 }
 
@@ -76,7 +68,7 @@ async fn readonly_endpoints_ask_for_credentials_with_the_flag() {
     let (master, _dir) = start(&["--authenticate_http_readonly"]).await;
     for path in READONLY_ENDPOINTS {
         assert_guarded(&master, path, "mesos-master-readonly").await;
-        let right = http_request(&master, "GET", path, Some(&basic("ops:s3cret"))).await;
+        let right = get_as(&master, path, Some(&basic("ops:s3cret"))).await;
         assert_eq!(right.status, 200, "{path}");
     }
     for path in READWRITE_ENDPOINTS

@@ -378,56 +378,20 @@ pub fn credentials_file(credentials: &[(&str, &str)]) -> (tempfile::TempDir, Str
     (dir, flag)
 }
 
-/// An HTTP answer with its head.
-#[derive(Debug)]
-pub struct HttpAnswer {
-    pub status: u16,
-    pub head: String,
-    pub body: Vec<u8>,
+/// An HTTP Basic `Authorization` value for `principal:secret`.
+pub fn basic(principal_and_secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(principal_and_secret)
+    )
 }
 
-impl HttpAnswer {
-    /// The value of header `name` (any case).
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name)
-                .then(|| value.trim().to_owned())
-        })
-    }
-}
-
-/// One HTTP/1.1 request on a fresh connection, with `authorization` (if
-/// any) as its `Authorization` header.
-pub async fn http_request(
-    master: &master::Master,
-    method: &str,
-    path: &str,
-    authorization: Option<&str>,
-) -> HttpAnswer {
-    let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
-        .await
-        .unwrap();
-    let authorization =
-        authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
-        .await
-        .expect("the master answers")
-        .unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    HttpAnswer {
-        status,
-        head,
-        body: raw[split + 4..].to_vec(),
-    }
+/// A GET of `path` with `authorization` (if any) as the `Authorization`
+/// header.
+pub async fn get_as(master: &master::Master, path: &str, authorization: Option<&str>) -> Answer {
+    let headers: Vec<(&str, &str)> = authorization
+        .map(|value| ("Authorization", value))
+        .into_iter()
+        .collect();
+    request(master, "GET", path, &headers, b"").await
 }

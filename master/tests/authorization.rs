@@ -1,0 +1,405 @@
+//! The master's authorization decisions under `--acls`, as Mesos 1.11's
+//! master makes them: agent registration (`register_agents`), framework
+//! subscription (`register_frameworks`, by role), task launch (`run_tasks`,
+//! by user), `/flags` (`view_flags`, `403`) and what `/state` shows of the
+//! flags, `/metrics/snapshot` (`get_endpoints`, `403`); and the matrix of
+//! the checks the operator calls ask (reserve, unreserve, volumes, quota,
+//! weights, maintenance, teardown, mark gone), allowed and denied, through
+//! the master's own authorizer.
+
+mod common;
+
+use authorizer::Action;
+use common::authenticatee::{Authenticatee, COMPLETED};
+use common::scheduler::{Subscription, call, fleet, launch, pymesos_subscribe};
+use common::{FakeAgent, basic, get_as, master_upid, metric, wait_for_metric};
+use master::authorization::{Check, authorize};
+use proto::mesos::{FrameworkInfo, MachineId, Resource, WeightInfo, resource, value};
+use serde_json::{Value as Json, json};
+
+/// A master with `acls` and credentials for `ops` and `reader`, plus
+/// `extra` flags.
+async fn start(acls: Json, extra: &[&str]) -> (master::Master, tempfile::TempDir) {
+    let (dir, credentials) = common::credentials_file(&[("ops", "s3cret"), ("reader", "r34d")]);
+    let acls = format!("--acls={acls}");
+    let mut args = vec![credentials.as_str(), acls.as_str()];
+    args.extend_from_slice(extra);
+    (common::start(&args).await, dir)
+}
+
+#[tokio::test]
+async fn agents_register_only_as_principals_the_acls_allow() {
+    let acls = json!({
+        "permissive": false,
+        "register_agents": [{"principals": {"values": ["ops"]}, "agents": {"type": "ANY"}}]
+    });
+    let (master, _dir) = start(acls, &[]).await;
+
+    let refused = FakeAgent::start(&master).await;
+    let mut authenticatee = Authenticatee::start(&refused.runtime, master_upid(&master));
+    let upid = refused.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "reader", "r34d").await,
+        COMPLETED
+    );
+    refused.send(&common::golden_registration(refused.port()));
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+
+    let mut allowed = FakeAgent::start(&master).await;
+    let mut authenticatee = Authenticatee::start(&allowed.runtime, master_upid(&master));
+    let upid = allowed.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "ops", "s3cret").await,
+        COMPLETED
+    );
+    allowed.register().await;
+
+    // Authorization answers in order; the refused agent was never admitted.
+    let slaves = common::get_json(&master, "/master/slaves").await;
+    assert_eq!(slaves["slaves"].as_array().unwrap().len(), 1);
+    assert_eq!(slaves["slaves"][0]["pid"], allowed.upid().to_string());
+    assert_eq!(metric(&master, "master/slave_registrations"), 1.0);
+    refused.kill().await;
+}
+
+/// ACLs letting anyone register frameworks in role `prod` only.
+fn prod_only() -> Json {
+    json!({"register_frameworks": [
+        {"principals": {"type": "ANY"}, "roles": {"values": ["prod"]}},
+        {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}
+    ]})
+}
+
+#[tokio::test]
+async fn frameworks_subscribe_only_in_roles_the_acls_allow() {
+    let (master, _dir) = start(prod_only(), &[]).await;
+    let address = master.runtime.address();
+
+    let mut refused = Subscription::json(address, &pymesos_subscribe("anywhere")).await;
+    let error = refused.next_event().await;
+    assert_eq!(error["type"], "ERROR", "{error}");
+    assert_eq!(
+        error["error"]["message"],
+        "Not authorized to register framework  with roles { * }"
+    );
+
+    let mut subscribe = pymesos_subscribe("in-prod");
+    subscribe["subscribe"]["framework_info"]["role"] = json!("prod");
+    let mut allowed = Subscription::json(address, &subscribe).await;
+    let subscribed = allowed.next_event().await;
+    assert_eq!(subscribed["type"], "SUBSCRIBED", "{subscribed}");
+    assert_eq!(metric(&master, "master/frameworks_active"), 1.0);
+}
+
+#[tokio::test]
+async fn tasks_launch_only_as_users_the_acls_allow() {
+    let acls = json!({"run_tasks": [
+        {"principals": {"type": "ANY"}, "users": {"values": ["nobody"]}},
+        {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}
+    ]});
+    let (master, _dir) = start(acls, &[]).await;
+    let (runtime, fleet) = fleet(&master, 1, None).await;
+    let address = master.runtime.address();
+
+    // pymesos's framework runs its tasks as root.
+    let mut subscription = Subscription::json(address, &pymesos_subscribe("as-root")).await;
+    let subscribed = subscription.next_event().await;
+    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let offers = subscription.next_event().await;
+    let offer = offers["offers"]["offers"][0].clone();
+    let accept = launch(&framework_id, &offer, "as-root-1");
+    assert_eq!(
+        call(address, &subscription.stream_id(), &accept)
+            .await
+            .status,
+        202
+    );
+    let update = subscription.next_event().await;
+    let status = &update["update"]["status"];
+    assert_eq!(status["state"], "TASK_ERROR", "{update}");
+    assert_eq!(status["reason"], "REASON_TASK_UNAUTHORIZED");
+    assert_eq!(
+        status["message"],
+        "Not authorized to launch task as-root-1 of framework {framework_id} under user 'root'"
+            .replace("{framework_id}", &framework_id)
+    );
+    assert_eq!(metric(&master, "master/tasks_error"), 1.0);
+    fleet.stop().await;
+    runtime.shutdown().await;
+}
+
+/// ACLs letting `ops` alone see the flags and GET `/metrics/snapshot`.
+fn ops_sees_flags_and_metrics() -> Json {
+    json!({
+        "view_flags": [
+            {"principals": {"values": ["ops"]}, "flags": {"type": "ANY"}},
+            {"principals": {"type": "ANY"}, "flags": {"type": "NONE"}}
+        ],
+        "get_endpoints": [
+            {"principals": {"values": ["ops"]}, "paths": {"values": ["/metrics/snapshot"]}},
+            {"principals": {"type": "ANY"}, "paths": {"type": "NONE"}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn flags_are_shown_only_to_principals_the_acls_allow() {
+    let (master, _dir) = start(
+        ops_sees_flags_and_metrics(),
+        &["--authenticate_http_readonly"],
+    )
+    .await;
+    let ops = basic("ops:s3cret");
+    let reader = basic("reader:r34d");
+
+    for path in ["/flags", "/master/flags"] {
+        let answer = get_as(&master, path, Some(&ops)).await;
+        assert_eq!(answer.status, 200, "{path}");
+        let answer = get_as(&master, path, Some(&reader)).await;
+        assert_eq!(answer.status, 403, "{path}");
+    }
+
+    let state = |answer: common::Answer| -> Json {
+        assert_eq!(answer.status, 200);
+        serde_json::from_slice(&answer.body).unwrap()
+    };
+    let as_ops = state(get_as(&master, "/master/state", Some(&ops)).await);
+    assert_eq!(as_ops["flags"]["authenticate_http_readonly"], "true");
+    let as_reader = state(get_as(&master, "/master/state", Some(&reader)).await);
+    assert!(as_reader.get("flags").is_none(), "{as_reader}");
+    assert_eq!(as_reader["id"], master.info.id);
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_to_principals_the_acls_allow() {
+    let (master, _dir) = start(
+        ops_sees_flags_and_metrics(),
+        &["--authenticate_http_readonly"],
+    )
+    .await;
+    let answer = get_as(&master, "/metrics/snapshot", Some(&basic("ops:s3cret"))).await;
+    assert_eq!(answer.status, 200);
+    let answer = get_as(&master, "/metrics/snapshot", Some(&basic("reader:r34d"))).await;
+    assert_eq!(answer.status, 403);
+}
+
+fn scalar(name: &str, amount: f64) -> Resource {
+    Resource {
+        name: name.into(),
+        r#type: value::Type::Scalar as i32,
+        scalar: Some(value::Scalar { value: amount }),
+        ..Resource::default()
+    }
+}
+
+/// `amount` of `name` reserved to `role` by `principal`.
+fn reserved(name: &str, amount: f64, role: &str, principal: &str) -> Resource {
+    Resource {
+        reservations: vec![resource::ReservationInfo {
+            r#type: Some(resource::reservation_info::Type::Dynamic as i32),
+            role: Some(role.into()),
+            principal: Some(principal.into()),
+            ..Default::default()
+        }],
+        ..scalar(name, amount)
+    }
+}
+
+/// A persistent volume of `role`, created by `principal`.
+fn volume(role: &str, principal: &str) -> Resource {
+    let mut volume = reserved("disk", 64.0, role, principal);
+    volume.disk = Some(resource::DiskInfo {
+        persistence: Some(resource::disk_info::Persistence {
+            id: "volume-1".into(),
+            principal: Some(principal.into()),
+        }),
+        volume: Some(proto::mesos::Volume {
+            container_path: "data".into(),
+            mode: proto::mesos::volume::Mode::Rw as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    volume
+}
+
+#[tokio::test]
+async fn operator_calls_are_checked_as_mesos_checks_them() {
+    let ops_only = |object_field: &str, object: Json| {
+        json!([
+            {"principals": {"values": ["ops"]}, object_field: object},
+            {"principals": {"type": "ANY"}, object_field: {"type": "NONE"}}
+        ])
+    };
+    let acls = json!({
+        "permissive": false,
+        "reserve_resources": ops_only("roles", json!({"values": ["prod"]})),
+        "unreserve_resources": ops_only("reserver_principals", json!({"values": ["ops"]})),
+        "create_volumes": ops_only("roles", json!({"values": ["prod"]})),
+        "destroy_volumes": ops_only("creator_principals", json!({"values": ["ops"]})),
+        "update_weights": ops_only("roles", json!({"values": ["prod"]})),
+        "get_quotas": ops_only("roles", json!({"values": ["prod"]})),
+        "update_quotas": ops_only("roles", json!({"values": ["prod"]})),
+        "teardown_frameworks": ops_only("framework_principals", json!({"values": ["fw"]})),
+        "update_maintenance_schedules": ops_only("machines", json!({"type": "ANY"})),
+        "start_maintenances": ops_only("machines", json!({"type": "ANY"})),
+        "stop_maintenances": ops_only("machines", json!({"type": "ANY"})),
+        "mark_agents_gone": ops_only("agents", json!({"type": "ANY"})),
+        "drain_agents": ops_only("agents", json!({"type": "ANY"})),
+        "deactivate_agents": ops_only("agents", json!({"type": "ANY"})),
+        "reactivate_agents": ops_only("agents", json!({"type": "ANY"})),
+    });
+    let (master, _dir) = start(acls, &[]).await;
+    let authorizer = master
+        .authorizer
+        .clone()
+        .expect("--acls gives an authorizer");
+
+    let framework = FrameworkInfo {
+        user: "root".into(),
+        name: "fw".into(),
+        principal: Some("fw".into()),
+        ..FrameworkInfo::default()
+    };
+    let machines = [MachineId {
+        hostname: Some("host-1".into()),
+        ip: Some("10.0.0.1".into()),
+    }];
+    let weight = WeightInfo {
+        weight: 2.0,
+        role: Some("prod".into()),
+    };
+    let prod_cpus = [reserved("cpus", 1.0, "prod", "ops")];
+    // (what, the checks the operator's call asks, whether `ops` may);
+    // `reader` and unauthenticated callers never may.
+    let cases: Vec<(&str, Vec<Check>, bool)> = vec![
+        ("reserve for prod", Check::reserve(&prod_cpus), true),
+        (
+            "reserve for dev",
+            Check::reserve(&[reserved("cpus", 1.0, "dev", "ops")]),
+            false,
+        ),
+        ("unreserve ops's", Check::unreserve(&prod_cpus), true),
+        (
+            "unreserve another's",
+            Check::unreserve(&[reserved("cpus", 1.0, "prod", "someone")]),
+            false,
+        ),
+        (
+            "create a volume in prod",
+            Check::create_volumes(&[volume("prod", "ops")]),
+            true,
+        ),
+        (
+            "create a volume in dev",
+            Check::create_volumes(&[volume("dev", "ops")]),
+            false,
+        ),
+        (
+            "destroy ops's volume",
+            Check::destroy_volumes(&[volume("prod", "ops")]),
+            true,
+        ),
+        (
+            "destroy another's volume",
+            Check::destroy_volumes(&[volume("prod", "someone")]),
+            false,
+        ),
+        ("weigh prod", vec![Check::update_weight(&weight)], true),
+        ("read prod's quota", vec![Check::get_quota("prod")], true),
+        ("set prod's quota", vec![Check::update_quota("prod")], true),
+        ("set dev's quota", vec![Check::update_quota("dev")], false),
+        ("tear fw down", vec![Check::teardown(&framework)], true),
+        (
+            "schedule maintenance",
+            Check::maintenance(Action::UpdateMaintenanceSchedule, &machines),
+            true,
+        ),
+        (
+            "start maintenance",
+            Check::maintenance(Action::StartMaintenance, &machines),
+            true,
+        ),
+        (
+            "stop maintenance",
+            Check::maintenance(Action::StopMaintenance, &machines),
+            true,
+        ),
+        (
+            "mark an agent gone",
+            vec![Check::agent_action(Action::MarkAgentGone)],
+            true,
+        ),
+        (
+            "drain an agent",
+            vec![Check::agent_action(Action::DrainAgent)],
+            true,
+        ),
+        (
+            "deactivate an agent",
+            vec![Check::agent_action(Action::DeactivateAgent)],
+            true,
+        ),
+        (
+            "reactivate an agent",
+            vec![Check::agent_action(Action::ReactivateAgent)],
+            true,
+        ),
+    ];
+    for (what, checks, ops_may) in cases {
+        let as_ops = authorize(Some(authorizer.clone()), Some("ops".into()), checks.clone())
+            .await
+            .unwrap();
+        assert_eq!(as_ops, ops_may, "ops may {what}");
+        let as_reader = authorize(
+            Some(authorizer.clone()),
+            Some("reader".into()),
+            checks.clone(),
+        )
+        .await
+        .unwrap();
+        assert!(!as_reader, "reader may not {what}");
+        let unauthenticated = authorize(Some(authorizer.clone()), None, checks)
+            .await
+            .unwrap();
+        assert!(!unauthenticated, "nobody unauthenticated may {what}");
+    }
+}
+
+#[test]
+fn checks_cover_each_reservation_role_and_reserver_once() {
+    let resources = [
+        reserved("cpus", 1.0, "prod", "ops"),
+        reserved("mem", 64.0, "prod", "ops"),
+        reserved("cpus", 1.0, "dev", "ops"),
+        scalar("disk", 10.0),
+    ];
+    let roles: Vec<Option<String>> = Check::reserve(&resources)
+        .into_iter()
+        .map(|check| check.object.and_then(|object| object.value))
+        .collect();
+    assert_eq!(
+        roles,
+        [Some("prod".into()), Some("dev".into()), Some("*".into())]
+    );
+
+    let mut anonymous = reserved("cpus", 1.0, "prod", "ops");
+    anonymous.reservations[0].principal = None;
+    let unreserve = Check::unreserve(&[reserved("cpus", 1.0, "prod", "ops"), anonymous]);
+    assert_eq!(unreserve.len(), 2);
+    assert_eq!(
+        unreserve[0].object.as_ref().unwrap().value.as_deref(),
+        Some("ops")
+    );
+    assert!(unreserve[1].object.is_none(), "anything, for the anonymous");
+
+    assert!(Check::create_volumes(&[])[0].object.is_none());
+    assert!(
+        Check::destroy_volumes(&[scalar("disk", 1.0)])[0]
+            .object
+            .is_none()
+    );
+}
