@@ -50,11 +50,13 @@ pub(crate) type TaskKey = (String, String);
 
 /// Every live task the master knows, whether or not its framework is
 /// registered (an agent may bring back tasks of frameworks that have not
-/// resubscribed after a master failover).
-#[derive(Debug, Default)]
+/// resubscribed after a master failover). Its maps are persistent: a clone
+/// shares every entry (O(1)), as the read view ([`crate::read_view`])
+/// copies what it renders.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Tasks {
-    tasks: HashMap<TaskKey, Task>,
-    by_agent: HashMap<String, HashSet<TaskKey>>,
+    tasks: imbl::HashMap<TaskKey, Task>,
+    by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// Live tasks per state, for the `master/tasks_*` gauges.
     states: HashMap<i32, usize>,
 }
