@@ -488,10 +488,21 @@ impl Viewer {
             .approved(Action::ViewRole, &Object::value(role))
     }
 
-    /// `resource`, judged by its reservation role.
+    /// `resource`: visible when every role it is reserved to is (its
+    /// pre-refinement `role` too, as recovered agents report it), so
+    /// unreserved resources always are.
+    #[allow(deprecated)] // The pre-refinement `role` is read on purpose.
     pub fn resource(&self, resource: &Resource) -> bool {
-        self.approvers
-            .approved(Action::ViewRole, &Object::resource(resource))
+        let legacy_role = resource.role.as_deref().filter(|role| *role != "*");
+        legacy_role
+            .into_iter()
+            .chain(
+                resource
+                    .reservations
+                    .iter()
+                    .filter_map(|reservation| reservation.role.as_deref()),
+            )
+            .all(|role| self.role(role))
     }
 
     /// A framework.

@@ -403,3 +403,55 @@ fn checks_cover_each_reservation_role_and_reserver_once() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn agents_reservations_are_shown_only_for_roles_the_acls_allow() {
+    let acls = json!({"view_roles": [
+        {"principals": {"values": ["ops"]}, "roles": {"type": "ANY"}},
+        {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}
+    ]});
+    let (master, _dir) = start(acls, &["--authenticate_http_readonly"]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    let mut registration = common::golden_registration(agent.port());
+    let mut static_reservation = scalar("cpus", 1.0);
+    static_reservation.reservations = vec![resource::ReservationInfo {
+        r#type: Some(resource::reservation_info::Type::Static as i32),
+        role: Some("prod".into()),
+        ..Default::default()
+    }];
+    registration.slave.resources.push(static_reservation);
+    agent.send(&registration);
+    agent.expect("mesos.internal.SlaveRegisteredMessage").await;
+
+    let slaves = |principal_and_secret: &'static str| {
+        let master = &master;
+        async move {
+            let answer = get_as(master, "/master/slaves", Some(&basic(principal_and_secret))).await;
+            assert_eq!(answer.status, 200);
+            answer.json()["slaves"][0].clone()
+        }
+    };
+    let roles = |agent: &Json, key: &str| -> Vec<String> {
+        agent[key].as_object().unwrap().keys().cloned().collect()
+    };
+    let as_ops = slaves("ops:s3cret").await;
+    assert_eq!(roles(&as_ops, "reserved_resources"), ["prod"]);
+    assert_eq!(roles(&as_ops, "reserved_resources_full"), ["prod"]);
+    let as_reader = slaves("reader:r34d").await;
+    assert!(
+        roles(&as_reader, "reserved_resources").is_empty(),
+        "{as_reader}"
+    );
+    assert!(roles(&as_reader, "reserved_resources_full").is_empty());
+    // Unreserved resources are anyone's to see.
+    assert_eq!(
+        as_reader["unreserved_resources_full"],
+        as_ops["unreserved_resources_full"]
+    );
+    assert!(
+        !as_reader["unreserved_resources_full"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
