@@ -68,9 +68,12 @@ pub(crate) fn record(content_type: ContentType, event: &Event) -> Bytes {
     let body = match content_type {
         ContentType::Protobuf => bytes,
         ContentType::Json => {
-            let v1 = proto::mesos::v1::scheduler::Event::decode(bytes.as_slice())
-                .expect("v0 and v1 events share their encoding");
-            proto::json::to_string(&v1).into_bytes()
+            let v1 = prost_reflect::DynamicMessage::decode(
+                proto::descriptor_of::<proto::mesos::v1::scheduler::Event>(),
+                bytes.as_slice(),
+            )
+            .expect("v0 and v1 events share their encoding");
+            proto::json::dynamic_to_value(&v1).to_string().into_bytes()
         }
     };
     let mut record = format!("{}\n", body.len()).into_bytes();
