@@ -1,8 +1,10 @@
 //! The master's authorization decisions under `--acls`, as Mesos 1.11's
 //! master makes them: agent registration (`register_agents`), framework
 //! subscription (`register_frameworks`, by role), task launch (`run_tasks`,
-//! by user), `/flags` (`view_flags`, `403`) and what `/state` shows of the
-//! flags, `/metrics/snapshot` (`get_endpoints`, `403`); and the matrix of
+//! by user), `/flags` and the operator API's GET_FLAGS (`view_flags`,
+//! `403`) and what `/state` shows of the flags, agents' reservations in
+//! `/slaves` (`view_roles`), `/metrics/snapshot` (`get_endpoints`, `403`);
+//! and the matrix of
 //! the checks the operator calls ask (reserve, unreserve, volumes, quota,
 //! weights, maintenance, teardown, mark gone), allowed and denied, through
 //! the master's own authorizer.
@@ -149,7 +151,10 @@ fn ops_sees_flags_and_metrics() -> Json {
 async fn flags_are_shown_only_to_principals_the_acls_allow() {
     let (master, _dir) = start(
         ops_sees_flags_and_metrics(),
-        &["--authenticate_http_readonly"],
+        &[
+            "--authenticate_http_readonly",
+            "--authenticate_http_readwrite",
+        ],
     )
     .await;
     let ops = basic("ops:s3cret");
@@ -171,6 +176,23 @@ async fn flags_are_shown_only_to_principals_the_acls_allow() {
     let as_reader = state(get_as(&master, "/master/state", Some(&reader)).await);
     assert!(as_reader.get("flags").is_none(), "{as_reader}");
     assert_eq!(as_reader["id"], master.info.id);
+
+    // The operator API's GET_FLAGS too.
+    for (authorization, status) in [(&ops, 200), (&reader, 403)] {
+        let answer = common::request(
+            &master,
+            "POST",
+            "/api/v1",
+            &[
+                ("Authorization", authorization),
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+            ],
+            br#"{"type":"GET_FLAGS"}"#,
+        )
+        .await;
+        assert_eq!(answer.status, status, "{}", answer.text());
+    }
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@
 
 mod queries;
 
+use crate::authorization::{Check, authorize};
 use crate::master::MasterProcess;
 use crate::read_view::ReadView;
 use http::{HeaderValue, StatusCode, header};
@@ -99,8 +100,31 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         Type::Unknown => Response::new(StatusCode::NOT_IMPLEMENTED).into(),
         Type::GetMetrics => queries::get_metrics(ctx, call),
         Type::SetLoggingLevel => queries::set_logging_level(master, ctx, call),
+        Type::GetFlags => {
+            // VIEW_FLAGS, or 403, as Mesos answers it.
+            let principal = call.principal.as_ref().and_then(|p| p.value.clone());
+            let authorized = authorize(
+                master.authorizer.clone(),
+                principal,
+                vec![Check::view_flags()],
+            );
+            let view = master.read_view(ctx.pid());
+            let verbosity = ctx.runtime().verbosity();
+            Reply::later(async move {
+                match authorized.await {
+                    Ok(true) => {
+                        render_off_master(view, move |view| queries::answer(view, verbosity, call))
+                            .await
+                    }
+                    Ok(false) => Response::forbidden(""),
+                    Err(error) => Response::text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("Authorization failed: {error}"),
+                    ),
+                }
+            })
+        }
         Type::GetHealth
-        | Type::GetFlags
         | Type::GetVersion
         | Type::GetLoggingLevel
         | Type::GetState
