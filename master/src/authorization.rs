@@ -104,12 +104,10 @@ impl Check {
     /// An agent registering or reregistering: its static reservations, as
     /// if it reserved them, and the registration itself.
     pub fn agent_registration(info: &SlaveInfo) -> Vec<Check> {
-        let reserved: Vec<Resource> = info
-            .resources
-            .iter()
-            .filter(|resource| is_reserved(resource))
-            .cloned()
-            .collect();
+        // Agents send the pre-refinement format where they can.
+        let mut resources = info.resources.clone();
+        crate::agents::upgrade(&mut resources);
+        let reserved: Vec<Resource> = resources.into_iter().filter(is_reserved).collect();
         let mut checks = Check::reserve(&reserved);
         checks.push(Check::on_anything(Action::RegisterAgent));
         checks

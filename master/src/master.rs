@@ -232,8 +232,9 @@ impl MasterProcess {
         });
     }
 
-    /// Installs a handler for agent message `M`: dropped (and counted)
-    /// before recovery, decoded with proto2's required-field checks.
+    /// Installs a handler for agent (and authentication) message `M`:
+    /// dropped (and counted) before recovery, decoded with proto2's
+    /// required-field checks.
     pub(crate) fn install_agent_message<M>(
         ctx: &mut Context<Self>,
         handler: fn(&mut Self, &mut Context<Self>, Upid, M),
@@ -459,10 +460,10 @@ impl MasterProcess {
                 Ok(true) => then(master, ctx),
                 Ok(false) => tracing::warn!(
                     %from, principal = %named,
-                    "refusing registration of agent: not authorized"
+                    "refusing (re)registration of agent: not authorized"
                 ),
                 Err(error) => {
-                    tracing::warn!(%from, %error, "refusing registration of agent: authorization failure")
+                    tracing::warn!(%from, %error, "refusing (re)registration of agent: authorization failure")
                 }
             }
         });

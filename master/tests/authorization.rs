@@ -477,3 +477,31 @@ async fn agents_reservations_are_shown_only_for_roles_the_acls_allow() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn an_agents_static_reservations_are_authorized_as_reservations() {
+    // Nobody may reserve anything.
+    let acls = json!({"reserve_resources": [
+        {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}
+    ]});
+    let (master, _dir) = start(acls, &[]).await;
+
+    // A 1.11 agent writes static reservations in the pre-refinement format.
+    let refused = FakeAgent::start(&master).await;
+    let mut registration = common::golden_registration(refused.port());
+    #[allow(deprecated)]
+    let legacy = Resource {
+        role: Some("prod".into()),
+        ..scalar("cpus", 1.0)
+    };
+    registration.slave.resources.push(legacy);
+    refused.send(&registration);
+    wait_for_metric(&master, "master/messages_register_slave", 1.0).await;
+
+    // Without reservations an agent may register.
+    let mut allowed = FakeAgent::start(&master).await;
+    allowed.register().await;
+    let slaves = common::get_json(&master, "/master/slaves").await;
+    assert_eq!(slaves["slaves"].as_array().unwrap().len(), 1);
+    assert_eq!(slaves["slaves"][0]["pid"], allowed.upid().to_string());
+}
