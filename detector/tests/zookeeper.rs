@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    PATIENCE, Proxy, SESSION_TIMEOUT, await_masters, children, client, golden_master_json,
-    golden_znode, master, patiently,
+    PATIENCE, SESSION_TIMEOUT, await_masters, children, client, golden_master_json, golden_znode,
+    master, patiently,
 };
 use detector::{
     DetectorError, MasterContender, MasterDetector, ZooKeeperMasterContender,
@@ -17,7 +17,7 @@ use detector::{
 use flags::ZkUrl;
 use proto::mesos::MasterInfo;
 use std::time::Instant;
-use testkit::ZooKeeper;
+use testkit::{TcpProxy, ZooKeeper};
 use zookeeper_client::{Acl, AuthId, CreateMode, Permission};
 
 fn url(text: &str) -> ZkUrl {
@@ -112,7 +112,7 @@ async fn three_contenders_the_lowest_leads_and_a_cut_leader_hands_over_within_th
     let zk = ZooKeeper::start();
     // The first master reaches ZooKeeper through a proxy that we can cut,
     // as a crash or a partition would.
-    let proxy = Proxy::start(zk.address()).await;
+    let proxy = TcpProxy::start(zk.address()).await;
     let (a, b, c) = (master(15091), master(15092), master(15093));
     let contender_a = contender(&format!("zk://{}/mesos", proxy.address()), &a).await;
     let candidacy_a = patiently("a contends", contender_a.contend())
@@ -158,7 +158,7 @@ async fn three_contenders_the_lowest_leads_and_a_cut_leader_hands_over_within_th
 #[tokio::test]
 async fn a_connection_back_within_the_session_timeout_keeps_the_candidacy() {
     let zk = ZooKeeper::start();
-    let proxy = Proxy::start(zk.address()).await;
+    let proxy = TcpProxy::start(zk.address()).await;
     let a = master(15091);
     let contender = contender(&format!("zk://{}/mesos", proxy.address()), &a).await;
     let candidacy = patiently("contend", contender.contend()).await.unwrap();

@@ -13,18 +13,22 @@
 //! - [`pymesos_venv`]: the same with pymesos 0.3.15, whose HTTP parser
 //!   dependency needs rebuilding on Python 3.11;
 //! - [`example_module_library`]: the example module library
-//!   (`modules/example`), built for tests that load modules.
+//!   (`modules/example`), built for tests that load modules;
+//! - [`TcpProxy`]: a loopback forwarder whose connections a test cuts to
+//!   play a crash or a partition (e.g. between a master and ZooKeeper).
 //!
 //! Servers here listen on loopback only, and a missing dependency is a test
 //! failure that says how to install it, never a skipped test.
 
 mod go;
 mod modules;
+mod proxy;
 mod python;
 mod zookeeper;
 
 pub use go::{MESOS_GO, build_go_program};
 pub use modules::{example_module_file_name, example_module_library};
+pub use proxy::TcpProxy;
 pub use python::{pymesos_venv, python_venv};
 pub use zookeeper::ZooKeeper;
 

@@ -1,15 +1,11 @@
-//! Shared by the ZooKeeper tests: masters shaped like the golden captures, a
-//! raw ZooKeeper client to look at (or forge) znodes, and a TCP proxy that
-//! can cut a session's connection the way a crash or a partition does.
+//! Shared by the ZooKeeper tests: masters shaped like the golden captures,
+//! and a raw ZooKeeper client to look at (or forge) znodes.
 
 #![allow(dead_code)] // Each test file uses its own subset.
 
 use proto::mesos::MasterInfo;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 use zookeeper_client::Client;
 
 /// How long any single step may take before the test fails.
@@ -82,65 +78,4 @@ pub async fn patiently<T>(what: &str, future: impl std::future::Future<Output = 
     tokio::time::timeout(PATIENCE, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: not within {PATIENCE:?}"))
-}
-
-/// Forwards loopback TCP connections to `upstream` until [`cut`](Self::cut).
-#[derive(Debug)]
-pub struct Proxy {
-    address: String,
-    accept: JoinHandle<()>,
-    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Proxy {
-    pub async fn start(upstream: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap().to_string();
-        let connections = Arc::new(Mutex::new(Vec::new()));
-        let accept = tokio::spawn({
-            let connections = connections.clone();
-            async move {
-                while let Ok((mut inbound, _)) = listener.accept().await {
-                    let upstream = upstream.clone();
-                    let forward = tokio::spawn(async move {
-                        if let Ok(mut outbound) = TcpStream::connect(&upstream).await {
-                            let _closed =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                    });
-                    connections.lock().unwrap().push(forward);
-                }
-            }
-        });
-        Proxy {
-            address,
-            accept,
-            connections,
-        }
-    }
-
-    /// `127.0.0.1:<port>` of the proxy.
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
-    /// Drops every forwarded connection; new ones are accepted.
-    pub fn reset(&self) {
-        for connection in self.connections.lock().unwrap().drain(..) {
-            connection.abort();
-        }
-    }
-
-    /// Stops accepting and drops every connection: the upstream server no
-    /// longer hears from the clients behind the proxy.
-    pub fn cut(&self) {
-        self.accept.abort();
-        self.reset();
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.cut();
-    }
 }
