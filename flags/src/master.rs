@@ -110,7 +110,8 @@ master_flags! {
 
     // Registry.
 
-    /// Where the registry is kept: replicated_log (durable) or in_memory (for tests).
+    /// Where the registry is kept: replicated_log (durable, under --work_dir),
+    /// in_memory (for tests), or zk (under the --zk path, shared by HA masters).
     registry: String = "replicated_log";
     /// Directory for the master's persistent state (the replicated log).
     /// Required with --registry=replicated_log. Avoid directories that are

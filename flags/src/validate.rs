@@ -183,10 +183,18 @@ impl MasterFlags {
                 }
                 Ok(())
             }
+            // Ours: the registry in the ZooKeeper ensemble the masters elect in.
+            "zk" if self.zk.is_none() => Err(FlagsError::Required {
+                flag: "zk",
+                when: "with --registry=zk".to_owned(),
+                fix: "pass --zk=zk://host1:2181,host2:2181/mesos (the registry is kept under its path), \
+                      or use --registry=replicated_log",
+            }),
+            "zk" => Ok(()),
             other => Err(invalid(
                 "registry",
                 other,
-                "must be 'replicated_log' or 'in_memory'",
+                "must be 'replicated_log', 'in_memory' or 'zk'",
             )),
         }
     }

@@ -376,3 +376,19 @@ fn the_replicated_log_needs_a_work_dir_and_with_zookeeper_a_quorum() {
     )
     .expect("complete replicated log configuration");
 }
+
+#[test]
+fn the_zookeeper_registry_needs_zk_and_no_quorum() {
+    let error = MasterFlags::load_from(["--registry=zk"], NO_ENV)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("'zk'") && error.contains("--registry=zk"),
+        "{error}"
+    );
+    let flags = MasterFlags::load_from(["--registry=zk", "--zk=zk://h:2181/m"], NO_ENV)
+        .expect("--zk is all the ZooKeeper registry needs")
+        .flags;
+    assert_eq!(flags.registry, "zk");
+    assert_eq!(flags.quorum, None);
+}

@@ -10,29 +10,40 @@ use std::sync::Arc;
 ///
 /// The flag values are Mesos's, so existing command lines keep working:
 /// `--registry=replicated_log` (Mesos's default) asks for durable storage,
-/// which here is the embedded store under `--work_dir`.
+/// which here is the embedded store under `--work_dir`. `--registry=zk` is
+/// ours: the registry lives in the ZooKeeper ensemble of `--zk`, so that the
+/// masters of an HA cluster share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
     /// `--registry=in_memory`: nothing survives a restart.
     InMemory,
     /// `--registry=replicated_log`: an [`EmbeddedStorage`] in `dir`.
     Embedded { dir: PathBuf },
-    /// A [`ZooKeeperStorage`] in the ensemble of `--zk`, shared by the
-    /// masters of an HA cluster. The master builds the config from `--zk`
-    /// and `--zk_session_timeout`.
+    /// `--registry=zk`: a [`ZooKeeperStorage`] in the ensemble of `--zk`,
+    /// shared by the masters of an HA cluster. The master builds the config
+    /// from `--zk` and `--zk_session_timeout`.
     ZooKeeper(ZooKeeperConfig),
 }
 
 impl Backend {
-    /// The backend named by `--registry`, kept under `--work_dir` if durable.
-    pub fn from_flags(registry: &str, work_dir: Option<&Path>) -> Result<Self, StateError> {
+    /// The backend named by `--registry`: kept under `--work_dir` if
+    /// durable, in `zookeeper` (built from `--zk`, `None` without it) for
+    /// `zk`. `log_storage` is Mesos's older name of `replicated_log`.
+    pub fn from_flags(
+        registry: &str,
+        work_dir: Option<&Path>,
+        zookeeper: Option<ZooKeeperConfig>,
+    ) -> Result<Self, StateError> {
         match registry {
             "in_memory" => Ok(Backend::InMemory),
-            "replicated_log" => work_dir
+            "replicated_log" | "log_storage" => work_dir
                 .map(|dir| Backend::Embedded {
                     dir: dir.to_owned(),
                 })
                 .ok_or(StateError::WorkDirRequired),
+            "zk" => zookeeper
+                .map(Backend::ZooKeeper)
+                .ok_or(StateError::ZkRequired),
             other => Err(StateError::UnknownBackend(other.to_owned())),
         }
     }
@@ -54,26 +65,45 @@ mod tests {
     #[test]
     fn mesos_flag_values_choose_the_backend() {
         assert_eq!(
-            Backend::from_flags("in_memory", None).unwrap(),
+            Backend::from_flags("in_memory", None, None).unwrap(),
             Backend::InMemory
         );
+        for durable in ["replicated_log", "log_storage"] {
+            assert_eq!(
+                Backend::from_flags(durable, Some(Path::new("w")), None).unwrap(),
+                Backend::Embedded { dir: "w".into() }
+            );
+        }
+        let zookeeper = ZooKeeperConfig {
+            servers: "127.0.0.1:2181".into(),
+            root: "/mesos/registry".into(),
+            digest: None,
+            session_timeout: std::time::Duration::from_secs(10),
+        };
         assert_eq!(
-            Backend::from_flags("replicated_log", Some(Path::new("w"))).unwrap(),
-            Backend::Embedded { dir: "w".into() }
+            Backend::from_flags("zk", None, Some(zookeeper.clone())).unwrap(),
+            Backend::ZooKeeper(zookeeper)
         );
     }
 
     #[test]
     fn durable_backend_needs_a_work_dir() {
         assert!(matches!(
-            Backend::from_flags("replicated_log", None),
+            Backend::from_flags("replicated_log", None, None),
             Err(StateError::WorkDirRequired)
         ));
     }
 
     #[test]
+    fn zookeeper_backend_needs_zk() {
+        let error = Backend::from_flags("zk", Some(Path::new("w")), None).unwrap_err();
+        assert!(matches!(error, StateError::ZkRequired));
+        assert!(error.to_string().contains("--zk"), "{error}");
+    }
+
+    #[test]
     fn unknown_backend_is_named_in_the_error() {
-        let error = Backend::from_flags("leveldb", None).unwrap_err();
+        let error = Backend::from_flags("leveldb", None, None).unwrap_err();
         assert!(error.to_string().contains("'leveldb'"), "{error}");
     }
 }

@@ -54,11 +54,17 @@ pub enum StateError {
     #[error("cannot compress a state value: {0}")]
     Compress(#[source] std::io::Error),
     /// `--registry` names no backend this master has.
-    #[error("unknown --registry '{0}': expected 'in_memory' or 'replicated_log'")]
+    #[error("unknown --registry '{0}': expected 'replicated_log', 'in_memory' or 'zk'")]
     UnknownBackend(String),
     /// The durable backend was chosen without a directory to keep it in.
     #[error("--work_dir is required with --registry=replicated_log")]
     WorkDirRequired,
+    /// The ZooKeeper backend was chosen without an ensemble to keep it in.
+    #[error(
+        "--zk is required with --registry=zk: pass --zk=zk://host1:2181,host2:2181/mesos, \
+         or use --registry=replicated_log"
+    )]
+    ZkRequired,
 }
 
 // redb gives each kind of call its own error type; callers only need to know

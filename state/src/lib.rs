@@ -60,16 +60,17 @@
 //!   decode, is an error when the store is opened: the master refuses to start
 //!   rather than silently begin with an empty registry.
 //!
-//! - [`ZooKeeperStorage`]: entries in a ZooKeeper ensemble, for masters in
-//!   an HA cluster that must all see the registry the last leader wrote.
+//! - [`ZooKeeperStorage`] (`--registry=zk`): entries in a ZooKeeper
+//!   ensemble, for masters in an HA cluster that must all see the registry
+//!   the last leader wrote.
 //!   ZooKeeper limits a request to about 1 MB, so values are compressed and
 //!   large ones written as immutable chunks before one version-checked write
 //!   of a small head znode commits them (see the type's module for the
 //!   layout).
 //!
-//! [`Backend`] turns the master's `--registry` and `--work_dir` flags into one
-//! of these, so the master (or a test through `MasterBuilder`) picks a backend
-//! by flag or hands in any `Arc<dyn Storage>` of its own.
+//! [`Backend`] turns the master's `--registry`, `--work_dir` and `--zk` flags
+//! into one of these, so the master (or a test through `MasterBuilder`) picks
+//! a backend by flag or hands in any `Arc<dyn Storage>` of its own.
 //!
 //! Every backend passes the same conformance suite (`tests/conformance`).
 

@@ -48,7 +48,7 @@ async fn store_value(state: &State, name: &str, value: &[u8]) {
 #[tokio::test]
 async fn stored_variables_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Backend::from_flags("replicated_log", Some(dir.path())).unwrap();
+    let backend = Backend::from_flags("replicated_log", Some(dir.path()), None).unwrap();
     {
         let state = State::new(backend.open().await.unwrap());
         store_value(&state, "registry", b"agents").await;
