@@ -1,7 +1,19 @@
 //! The master's JSON endpoints: `/version` (its own process, as in Mesos),
-//! and the master's `/health`, `/flags`, `/state`, `/state-summary`,
-//! `/slaves`, `/roles`, `/weights`, `/quota` and `/maintenance/*` — each
-//! also reachable without the `/master` prefix through the delegate.
+//! and the master's `/health`, `/flags`, `/redirect`, `/state`,
+//! `/state-summary`, `/slaves`, `/roles`, `/weights`, `/quota` and
+//! `/maintenance/*` — each also reachable without the `/master` prefix
+//! through the delegate.
+//!
+//! # On a standby
+//!
+//! A master that does not lead answers as Mesos 1.11's does: `/health`,
+//! `/flags` (and `/version`, `/metrics/snapshot`) are served locally; the
+//! cluster's state is the leader's to show, so `/state`, `/slaves` and the
+//! like, and the v1 APIs, answer `307 Temporary Redirect` to the leader,
+//! with a scheme-relative `Location: //<leader hostname>:<port><path>` — or
+//! `503 No leader elected` while there is none. `/redirect` sends a client
+//! to the leader's base URL from any master, the leader included. Every
+//! route that needs the leader starts with [`redirect_unless_leading`].
 //!
 //! The read-only ones render a [`ReadView`](crate::read_view::ReadView) on a
 //! blocking-pool thread (see [`crate::read_view`]) in Mesos's JSON shape
@@ -19,10 +31,11 @@ use crate::master::MasterProcess;
 use crate::operator::render_off_master;
 use crate::read_view::ReadView;
 use authentication::READONLY_REALM;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
 use proto::mesos::Resource;
 use serde_json::Value as Json;
+use std::net::Ipv4Addr;
 
 struct VersionProcess;
 
@@ -54,6 +67,15 @@ pub(crate) fn json_response(jsonp: Option<String>, body: &Json) -> Response {
     }
 }
 
+/// What a read-only endpoint does on a master that does not lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnStandby {
+    /// Answers from this master (its own flags).
+    Serve,
+    /// Sends the client to the leader, whose state it is.
+    Redirect,
+}
+
 /// Mounts a read-only JSON endpoint rendered from the read view, in the
 /// read-only realm: answered `403` unless `allowed` by the asker's
 /// [`Viewer`], and with what it may not see taken out ([`hide_from`]).
@@ -62,6 +84,7 @@ fn read_only(
     path: &str,
     render: fn(&ReadView) -> Json,
     allowed: fn(&Viewer) -> bool,
+    on_standby: OnStandby,
 ) {
     ctx.route_authenticated(
         path,
@@ -70,6 +93,11 @@ fn read_only(
               ctx: &mut Context<MasterProcess>,
               request: Request|
               -> Reply {
+            if on_standby == OnStandby::Redirect
+                && let Some(redirect) = redirect_unless_leading(master, &request)
+            {
+                return redirect.into();
+            }
             let view = master.read_view(ctx.pid());
             let jsonp = request.query_param("jsonp");
             let principal = request.principal().and_then(|p| p.value.clone());
@@ -145,6 +173,49 @@ fn hide_from(viewer: &Viewer, body: &mut Json) {
     }
 }
 
+/// Mesos's `Master::Http::redirect`: a `307` to the leading master (its base
+/// URL for `/redirect` itself), `503` without a leader.
+pub(crate) fn redirect(master: &MasterProcess, request: &Request) -> Response {
+    let Some(leader) = &master.leader else {
+        tracing::warn!(path = request.path(), "no leading master to redirect to");
+        return Response::text(StatusCode::SERVICE_UNAVAILABLE, "No leader elected");
+    };
+    let hostname = match &leader.hostname {
+        Some(hostname) => hostname.clone(),
+        // MasterInfo.ip is the raw s_addr, as `info::master_info` explains.
+        None => Ipv4Addr::from(leader.ip.to_le_bytes()).to_string(),
+    };
+    let base = format!("//{hostname}:{}", leader.port);
+    let redirect_path = "/master/redirect";
+    let path = request.path();
+    let location = if path == redirect_path {
+        // The base URL only: redirecting to /redirect again would loop.
+        base
+    } else if path.starts_with(&format!("{redirect_path}/")) {
+        return Response::not_found();
+    } else {
+        match request.query() {
+            Some(query) => format!("{base}{path}?{query}"),
+            None => format!("{base}{path}"),
+        }
+    };
+    tracing::info!(%path, leader = %hostname, "redirecting to the leading master");
+    match HeaderValue::try_from(location) {
+        Ok(location) => Response::new(StatusCode::TEMPORARY_REDIRECT)
+            .with_header(http::header::LOCATION, location),
+        Err(error) => Response::text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+    }
+}
+
+/// The guard of every route that shows or changes the cluster: `None` on
+/// the leader; otherwise the [`redirect`] to answer with.
+pub(crate) fn redirect_unless_leading(
+    master: &MasterProcess,
+    request: &Request,
+) -> Option<Response> {
+    (!master.elected()).then(|| redirect(master, request))
+}
+
 /// Mounts the master's routes on its process.
 pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
     ctx.route(
@@ -154,9 +225,19 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
         },
     );
     let anyone = |_: &Viewer| true;
-    read_only(ctx, "/flags", json::flags, Viewer::flags);
-    read_only(ctx, "/state", json::state, anyone);
-    read_only(ctx, "/state-summary", json::state_summary, anyone);
-    read_only(ctx, "/slaves", json::slaves, anyone);
-    read_only(ctx, "/roles", json::roles, anyone);
+    read_only(ctx, "/flags", json::flags, Viewer::flags, OnStandby::Serve);
+    for (path, render) in [
+        ("/state", json::state as fn(&ReadView) -> Json),
+        ("/state-summary", json::state_summary),
+        ("/slaves", json::slaves),
+        ("/roles", json::roles),
+    ] {
+        read_only(ctx, path, render, anyone, OnStandby::Redirect);
+    }
+    ctx.route(
+        "/redirect",
+        |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {
+            redirect(master, &request).into()
+        },
+    );
 }

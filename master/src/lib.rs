@@ -12,11 +12,18 @@
 //! [`MasterBuilder::leader_election`], ...); otherwise the flags choose it,
 //! as in Mesos.
 //!
-//! The started master elects itself (or waits for the detector to elect
-//! it), recovers the registry, and then takes agents: see the `master`
-//! module for the agent lifecycle. [`Master::recovered`] resolves once it
-//! takes messages; [`Master::failed`] resolves if it stops for good (a
-//! registry that cannot be written), when the binary exits as Mesos does.
+//! Without `--zk` the started master elects itself; with
+//! `--zk=zk://host:port,.../path` it contends in ZooKeeper and follows the
+//! leader there (see the `detector` crate), and while another master leads
+//! it is a standby: it recovers nothing, drops messages and redirects its
+//! endpoints to the leader. Once elected it recovers the registry and takes
+//! agents: see the `master` module for the agent lifecycle.
+//! `--registry=zk` keeps the registry in the same ensemble, under
+//! `<path>/registry`, so that the next leader recovers what the last one
+//! wrote. [`Master::recovered`] resolves once it takes messages;
+//! [`Master::failed`] resolves if it stops for good (a registry that cannot
+//! be written, lost leadership or ZooKeeper session), when the binary exits
+//! as Mesos does so that a supervisor restarts it.
 
 mod agents;
 mod authentication;
@@ -44,11 +51,11 @@ use authorizer::{Authorizer, LocalAuthorizer};
 use detector::{
     MasterContender, MasterDetector, StandaloneMasterContender, StandaloneMasterDetector,
 };
-use flags::MasterFlags;
+use flags::{MasterFlags, ZkUrl};
 use hooks::HookManager;
 use libprocess::{Config, Runtime};
 use rate_limiter::RateLimiter;
-use state::{Backend, State, Storage};
+use state::{Backend, State, Storage, ZooKeeperConfig};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use thiserror::Error;
@@ -249,21 +256,32 @@ impl MasterBuilder {
             stage = "contender/detector",
             "creating the master contender and detector"
         );
-        if flags.zk.is_some() && self.contender.is_none() {
-            return Err(StartupError::new(
-                "contender/detector",
-                "Flag '--zk': ZooKeeper leader election is not available in this master yet; \
-                 omit --zk to run a standalone master",
-            ));
-        }
         let standalone = Arc::new(StandaloneMasterDetector::default());
         let (contender, detector): (Arc<dyn MasterContender>, Arc<dyn MasterDetector>) =
-            match (self.contender, self.detector) {
-                (Some(contender), Some(detector)) => (contender, detector),
-                _ => (
-                    Arc::new(StandaloneMasterContender::new()),
-                    standalone.clone(),
-                ),
+            match (self.contender, self.detector, &flags.zk) {
+                (Some(contender), Some(detector), _) => (contender, detector),
+                (_, _, Some(zk)) => {
+                    let (contender, detector) =
+                        detector::zookeeper_pair(&zk.value, flags.zk_session_timeout.to_std())
+                            .map_err(|e| StartupError::new("contender/detector", e))?;
+                    (contender, detector)
+                }
+                _ => {
+                    if let Some(name) = flags.master_contender.as_deref() {
+                        return Err(module_stage_unavailable(
+                            &loaded,
+                            "contender/detector",
+                            "master_contender",
+                            name,
+                            modules::Kind::MasterContender,
+                            "use --zk, or neither for a standalone master",
+                        ));
+                    }
+                    (
+                        Arc::new(StandaloneMasterContender::new()),
+                        standalone.clone(),
+                    )
+                }
             };
 
         tracing::info!(stage = "authorizer", "creating the authorizer");
@@ -304,13 +322,15 @@ impl MasterBuilder {
             flags.authentication_v0_timeout.to_std(),
         );
         contender.initialize(info.clone());
-        // Without ZooKeeper the master elects itself, as Mesos's main does.
+        // Without ZooKeeper the master elects itself, as Mesos's main does
+        // (the standalone detector is unused otherwise).
         standalone.appoint(Some(info.clone()));
         let (status, status_updates) = watch::channel(master::Status::Starting);
         let process = master::MasterProcess::new(master::Parts {
             flags,
             info: info.clone(),
             state: state.clone(),
+            contender: Arc::clone(&contender),
             detector: Arc::clone(&detector),
             allocator,
             hooks: hooks.clone(),
@@ -535,19 +555,54 @@ fn runtime_config(flags: &MasterFlags) -> Result<Config, StartupError> {
 
 async fn open_storage(flags: &MasterFlags) -> Result<Arc<dyn Storage>, StartupError> {
     let work_dir = flags.work_dir.as_deref().map(std::path::Path::new);
-    let backend = Backend::from_flags(&flags.registry, work_dir).map_err(|e| {
-        StartupError::new(
-            "registry storage",
-            format!("Flag '--registry={}': {e}", flags.registry),
-        )
-    })?;
-    if flags.registry == "replicated_log" {
-        tracing::info!(
-            "--registry=replicated_log: keeping the registry in the embedded durable store under --work_dir"
-        );
-    }
+    let backend = Backend::from_flags(&flags.registry, work_dir, zookeeper_registry(flags)?)
+        .map_err(|e| {
+            StartupError::new(
+                "registry storage",
+                format!("Flag '--registry={}': {e}", flags.registry),
+            )
+        })?;
+    let fix = match &backend {
+        Backend::InMemory => "",
+        Backend::Embedded { .. } => {
+            tracing::info!(
+                "--registry={}: keeping the registry in the embedded durable store under --work_dir",
+                flags.registry
+            );
+            if flags.zk.is_some() {
+                tracing::warn!(
+                    "each master keeps its own registry under its --work_dir; \
+                     use --registry=zk for masters that share one through ZooKeeper"
+                );
+            }
+            "; check --work_dir"
+        }
+        Backend::ZooKeeper(config) => {
+            tracing::info!(znode = %config.root, "keeping the registry in ZooKeeper");
+            "; check --zk"
+        }
+    };
     backend
         .open()
         .await
-        .map_err(|e| StartupError::new("registry storage", format!("{e}; check --work_dir")))
+        .map_err(|e| StartupError::new("registry storage", format!("{e}{fix}")))
+}
+
+/// With `--zk`, where `--registry=zk` keeps the registry: the `registry`
+/// znode under the `--zk` path, in the same ensemble and with the same
+/// credentials as the election.
+fn zookeeper_registry(flags: &MasterFlags) -> Result<Option<ZooKeeperConfig>, StartupError> {
+    let Some(zk) = &flags.zk else {
+        return Ok(None);
+    };
+    let url: ZkUrl = zk
+        .value
+        .parse()
+        .map_err(|e| StartupError::new("registry storage", format!("Flag '--zk': {e}")))?;
+    Ok(Some(ZooKeeperConfig {
+        servers: url.servers().to_owned(),
+        root: format!("{}/registry", url.path().trim_end_matches('/')),
+        digest: url.credentials().map(str::to_owned),
+        session_timeout: flags.zk_session_timeout.to_std(),
+    }))
 }

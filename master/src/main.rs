@@ -44,7 +44,8 @@ fn main() -> ExitCode {
         match master::MasterBuilder::new(flags).start().await {
             Ok(master) => {
                 // Serve until killed, or until a fatal error (a registry
-                // that cannot be written) stops the master, as Mesos exits.
+                // that cannot be written, lost leadership) stops the master:
+                // exit as Mesos does, for a supervisor to restart it.
                 let failure = master.failed().await;
                 eprintln!("{failure}");
                 ExitCode::from(1)

@@ -4,13 +4,25 @@
 //!
 //! # Election and recovery
 //!
-//! The process watches the detector. Once it sees itself as the leader it
-//! recovers the registry through the Registrar; until that is done every
-//! message is dropped and counted in `master/dropped_messages`, as Mesos
-//! does. Agents the registry lists become *recovered*: they have
+//! The process contends for leadership through the contender and watches
+//! the detector, as Mesos's `Master::contended` and `Master::detected` do.
+//! A standby (another master leads) recovers nothing: it drops every
+//! message, counted in `master/dropped_messages`, and its endpoints redirect
+//! to the leader (see [`crate::endpoints`]). A standby whose candidacy is
+//! lost contends again. A leader stops for good ([`crate::Master::failed`],
+//! and the binary exits so that a supervisor restarts it) when its candidacy
+//! is lost, or when the detector names another leader or none: a master is
+//! never demoted in place.
+//!
+//! Once it sees itself as the leader the master recovers the registry
+//! through the Registrar; until that is done messages are dropped too.
+//! Agents the registry lists become *recovered*: they have
 //! `--agent_reregister_timeout` to reregister before they are marked
 //! unreachable (at the removal rate limiter's pace, and only if no more than
-//! `--recovery_agent_removal_limit` of them are missing).
+//! `--recovery_agent_removal_limit` of them are missing). Every
+//! `--registry_gc_interval` after recovery, unreachable and gone agents
+//! beyond `--registry_max_agent_age` or `--registry_max_agent_count` are
+//! pruned from the registry and forgotten.
 //!
 //! # Agents
 //!
@@ -49,7 +61,7 @@ use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
 use allocator::Allocator;
 use authorizer::Authorizer;
-use detector::MasterDetector;
+use detector::{Candidacy, DetectorError, MasterContender, MasterDetector};
 use flags::MasterFlags;
 use hooks::HookManager;
 use libprocess::{Context, Message, Process, Timer, Upid};
@@ -60,7 +72,9 @@ use proto::mesos::internal::{
 };
 use proto::mesos::{MasterInfo, SlaveId, SlaveInfo, TimeInfo, slave_info};
 use rate_limiter::RateLimiter;
-use registry::{Operation, Outcome, Registrar, RegistrarConfig, RegistrarError, Registry};
+use registry::{
+    AgentGc, Operation, Outcome, Pruned, Registrar, RegistrarConfig, RegistrarError, Registry,
+};
 use resources::Resources;
 use state::State;
 use std::collections::HashMap;
@@ -87,6 +101,7 @@ pub(crate) struct Parts {
     pub flags: MasterFlags,
     pub info: MasterInfo,
     pub state: State,
+    pub contender: Arc<dyn MasterContender>,
     pub detector: Arc<dyn MasterDetector>,
     pub allocator: Box<dyn Allocator>,
     pub hooks: HookManager,
@@ -105,6 +120,7 @@ pub(crate) struct MasterProcess {
     pub(crate) elected_time: Option<SystemTime>,
     pub(crate) leader: Option<MasterInfo>,
     state: State,
+    contender: Arc<dyn MasterContender>,
     detector: Arc<dyn MasterDetector>,
     registrar: Option<Registrar>,
     recovering: bool,
@@ -129,6 +145,7 @@ pub(crate) struct MasterProcess {
     pub(crate) authentications: Authentications,
     /// `None` without `--acls`: everything is permitted.
     pub(crate) authorizer: Option<Arc<dyn Authorizer>>,
+    registry_gc_timer: Option<Timer>,
 }
 
 impl std::fmt::Debug for MasterProcess {
@@ -157,6 +174,7 @@ impl MasterProcess {
             elected_time: None,
             leader: None,
             state: parts.state,
+            contender: parts.contender,
             detector: parts.detector,
             registrar: None,
             recovering: false,
@@ -178,10 +196,11 @@ impl MasterProcess {
             recovered_agents_timer: None,
             authentications: parts.authentications,
             authorizer: parts.authorizer,
+            registry_gc_timer: None,
         }
     }
 
-    fn elected(&self) -> bool {
+    pub(crate) fn elected(&self) -> bool {
         self.leader.as_ref() == Some(&self.info)
     }
 
@@ -245,7 +264,7 @@ impl MasterProcess {
         ctx.install(
             &name,
             move |master: &mut Self, ctx: &mut Context<Self>, message: Message| {
-                if !master.elected() || master.registrar.is_none() {
+                if !master.recovered_registry() {
                     tracing::debug!(name = %message.name, "dropping message: not elected and recovered yet");
                     master.metrics.dropped_messages.increment();
                     return;
@@ -262,6 +281,35 @@ impl MasterProcess {
     }
 
     // Election and recovery.
+
+    fn contend(&self, ctx: &Context<Self>) {
+        let contender = Arc::clone(&self.contender);
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let candidacy = contender.contend().await;
+            master.dispatch(move |master, ctx| master.contended(ctx, candidacy));
+        });
+    }
+
+    fn contended(&mut self, ctx: &mut Context<Self>, candidacy: Result<Candidacy, DetectorError>) {
+        let candidacy = match candidacy {
+            Ok(candidacy) => candidacy,
+            Err(error) => return self.fail(ctx, format!("Failed to contend: {error}")),
+        };
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            candidacy.lost().await;
+            master.dispatch(|master, ctx| master.lost_candidacy(ctx));
+        });
+    }
+
+    fn lost_candidacy(&mut self, ctx: &mut Context<Self>) {
+        if self.elected() {
+            return self.fail(ctx, "Lost candidacy as a leader".into());
+        }
+        tracing::info!("lost candidacy as a standby; contending again");
+        self.contend(ctx);
+    }
 
     fn detect(&self, ctx: &Context<Self>) {
         let detector = Arc::clone(&self.detector);
@@ -288,15 +336,24 @@ impl MasterProcess {
         self.leader = leader;
         if self.elected() {
             self.elected_time = Some(SystemTime::now());
-            if !was_elected {
+            if was_elected {
+                // A ZooKeeper blip re-elected the same master.
+                tracing::info!("re-elected as the leading master");
+            } else {
                 tracing::info!("elected as the leading master");
                 self.metrics.elected.set(1.0);
                 self.recover(ctx);
             }
-        } else if was_elected {
-            return self.fail(ctx, "Lost leadership".into());
         } else if let Some(leader) = &self.leader {
-            tracing::info!(leader = %leader.pid(), "the leading master is another one");
+            tracing::info!(leader = %leader.pid(), id = %leader.id, "the leading master is another one");
+            if was_elected {
+                return self.fail(ctx, "Conceded leadership to another master".into());
+            }
+        } else {
+            tracing::info!("no master is elected");
+            if was_elected {
+                return self.fail(ctx, "Lost leadership after an indecisive election".into());
+            }
         }
         self.detect(ctx);
     }
@@ -369,6 +426,7 @@ impl MasterProcess {
             self.flags.agent_reregister_timeout.to_std(),
             move |master: &mut Self, ctx| master.recovered_agents_timeout(ctx, expected),
         ));
+        self.schedule_registry_gc(ctx);
         self.registrar = Some(registrar.clone());
         let master = ctx.handle();
         tokio::spawn(async move {
@@ -385,6 +443,55 @@ impl MasterProcess {
             "recovered from the registry; allowing agents to reregister"
         );
         self.status.send_replace(Status::Recovered);
+    }
+
+    fn schedule_registry_gc(&mut self, ctx: &Context<Self>) {
+        self.registry_gc_timer = Some(ctx.delay(
+            self.flags.registry_gc_interval.to_std(),
+            |master: &mut Self, ctx| master.collect_registry_garbage(ctx),
+        ));
+    }
+
+    /// Prunes unreachable and gone agents beyond `--registry_max_agent_age`
+    /// or `--registry_max_agent_count` from the registry, then forgets them.
+    fn collect_registry_garbage(&mut self, ctx: &mut Context<Self>) {
+        self.schedule_registry_gc(ctx);
+        let Some(registrar) = self.registrar.clone() else {
+            return;
+        };
+        let gc = AgentGc {
+            max_age: self.flags.registry_max_agent_age.to_std(),
+            max_count: self.flags.registry_max_agent_count,
+        };
+        let master = ctx.handle();
+        tokio::spawn(async move {
+            let pruned = registrar.collect_garbage(gc, SystemTime::now()).await;
+            master.dispatch(move |master, _| master.registry_garbage_collected(pruned));
+        });
+    }
+
+    fn registry_garbage_collected(&mut self, pruned: Result<Pruned, RegistrarError>) {
+        // A registrar that failed stops the master through `Registrar::failed`.
+        let Ok(pruned) = pruned else { return };
+        if pruned.unreachable.is_empty() && pruned.gone.is_empty() {
+            tracing::debug!("registry garbage collection: no agents qualify for removal");
+            return;
+        }
+        // An agent that reregistered meanwhile is no longer in these lists.
+        let unreachable = pruned
+            .unreachable
+            .iter()
+            .filter(|id| self.agents.unreachable.remove(*id).is_some())
+            .count();
+        let gone = pruned
+            .gone
+            .iter()
+            .filter(|id| self.agents.gone.remove(*id).is_some())
+            .count();
+        tracing::info!(
+            "garbage collected {unreachable} unreachable and {gone} gone agents from the registry"
+        );
+        self.publish_counts();
     }
 
     /// After a failover, the agents that did not come back within
@@ -1402,6 +1509,7 @@ impl Process for MasterProcess {
         crate::scheduler_http::install(ctx);
         crate::driver::install(ctx);
         self.publish_counts();
+        self.contend(ctx);
         self.detect(ctx);
     }
 
@@ -1415,7 +1523,10 @@ impl Process for MasterProcess {
         for agent in self.agents.registered.values() {
             agent.observer.terminate();
         }
-        if let Some(timer) = &self.recovered_agents_timer {
+        for timer in [&self.recovered_agents_timer, &self.registry_gc_timer]
+            .into_iter()
+            .flatten()
+        {
             timer.cancel();
         }
         self.metrics.elected.set(0.0);

@@ -6,6 +6,7 @@
 pub mod authenticatee;
 pub mod cluster;
 pub mod driver;
+pub mod ha;
 pub mod scheduler;
 pub mod shapes;
 
