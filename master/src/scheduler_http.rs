@@ -14,6 +14,7 @@
 //! it.
 
 use crate::authentication::check_http_framework_principal;
+use crate::endpoints;
 use crate::frameworks::{ContentType, HttpConnection};
 use crate::master::MasterProcess;
 use crate::scheduler::Subscriber;
@@ -170,6 +171,9 @@ fn scheduler(
     ctx: &mut Context<MasterProcess>,
     request: Request,
 ) -> Reply {
+    if let Some(redirect) = endpoints::redirect_unless_leading(master, &request) {
+        return redirect.into();
+    }
     if !master.recovered_registry() {
         return text(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,13 +1,14 @@
 //! A master that does not lead answers as Mesos 1.11's standby does (golden
 //! `s7-zookeeper`): the cluster's endpoints answer `307` with a
 //! scheme-relative `Location` on the leader, `/master/redirect` points at
-//! the leader's base URL (on the leader too), its own `/health`, `/flags`
+//! the leader's base URL (on the leader too), the v1 scheduler API
+//! redirects too, its own `/health`, `/flags`
 //! and `/version` are served locally, messages are dropped, and without any
 //! leader the redirects become `503`.
 
 mod common;
 
-use common::ha::{base_url, get, leader_and_standby};
+use common::ha::{base_url, get, leader_and_standby, request};
 use common::{FakeAgent, metric, wait_for_metric};
 use detector::{StandaloneMasterContender, StandaloneMasterDetector};
 use std::sync::Arc;
@@ -37,6 +38,16 @@ async fn a_standby_redirects_the_cluster_endpoints_to_the_leader() {
         assert_eq!(answer.header("Location"), Some(location.as_str()), "{path}");
         assert_eq!(answer.header("Content-Length"), Some("0"), "{path}");
     }
+    // The v1 scheduler API goes to the leader, whatever the call.
+    let subscribe =
+        r#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"standby"}}}"#;
+    let answer = request(address, "POST", "/api/v1/scheduler", subscribe).await;
+    assert_eq!(answer.status, 307);
+    assert_eq!(
+        answer.header("Location"),
+        Some(format!("{leader_url}/master/api/v1/scheduler").as_str())
+    );
+
     // Below /redirect there is nothing: redirecting would loop.
     assert_eq!(get(address, "/master/redirect/more").await.status, 404);
 
