@@ -64,6 +64,11 @@ pub struct ZooKeeperStorage {
     acls: Acls<'static>,
 }
 
+/// How many times [`ZooKeeperStorage::open`] tries an ensemble that does
+/// not answer, and how long it waits between tries.
+const CONNECT_ATTEMPTS: u32 = 3;
+const CONNECT_RETRY_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Values whose compressed form is at most this large live in their head;
 /// larger ones are cut into chunks of this size. Well under the 1 MB znode
 /// limit, with room for the head's other fields.
@@ -100,6 +105,9 @@ struct ReadHead {
 
 impl ZooKeeperStorage {
     /// Connects to the ensemble and makes sure the root's layout exists.
+    /// An ensemble that does not answer within a session timeout is tried
+    /// [`CONNECT_ATTEMPTS`] times (a busy server may be slow to open a
+    /// session) before it is an error; other refusals are errors at once.
     pub async fn open(config: &ZooKeeperConfig) -> Result<Self, StateError> {
         let zookeeper_error = |source| StateError::ZooKeeperConnect {
             servers: config.servers.clone(),
@@ -109,10 +117,22 @@ impl ZooKeeperStorage {
         if let Some(digest) = &config.digest {
             connector = connector.with_auth("digest", digest.as_bytes());
         }
-        let client = connector
-            .connect(&config.servers)
-            .await
-            .map_err(zookeeper_error)?;
+        let mut attempt = 1;
+        let client = loop {
+            match connector.clone().connect(&config.servers).await {
+                Ok(client) => break client,
+                Err(
+                    error @ (zookeeper_client::Error::ConnectionLoss
+                    | zookeeper_client::Error::Timeout
+                    | zookeeper_client::Error::NoHosts),
+                ) if attempt < CONNECT_ATTEMPTS => {
+                    tracing::warn!(servers = %config.servers, %error, attempt, "cannot reach ZooKeeper for the state store; retrying");
+                    attempt += 1;
+                    tokio::time::sleep(CONNECT_RETRY_INTERVAL).await;
+                }
+                Err(error) => return Err(zookeeper_error(error)),
+            }
+        };
         let acls = if config.digest.is_some() {
             Acls::new(&EVERYONE_READ_CREATOR_ALL)
         } else {
