@@ -13,7 +13,9 @@
 //! with a scheme-relative `Location: //<leader hostname>:<port><path>` — or
 //! `503 No leader elected` while there is none. `/redirect` sends a client
 //! to the leader's base URL from any master, the leader included. Every
-//! route that needs the leader starts with [`redirect_unless_leading`].
+//! route that needs the leader starts with [`redirect_unless_leading`]; the
+//! v1 APIs, which need the registry recovered too, with
+//! [`redirect_or_unavailable`].
 //!
 //! The read-only ones render a [`ReadView`](crate::read_view::ReadView) on a
 //! blocking-pool thread (see [`crate::read_view`]) in Mesos's JSON shape
@@ -214,6 +216,25 @@ pub(crate) fn redirect_unless_leading(
     request: &Request,
 ) -> Option<Response> {
     (!master.elected()).then(|| redirect(master, request))
+}
+
+/// The guard of the v1 scheduler and operator APIs, as Mesos's
+/// `Master::Http::scheduler` and `api` begin: `None` on a recovered leader;
+/// otherwise a [`redirect`] (not leading) or `503` (still recovering the
+/// registry) to answer with.
+pub(crate) fn redirect_or_unavailable(
+    master: &MasterProcess,
+    request: &Request,
+) -> Option<Response> {
+    if let Some(redirect) = redirect_unless_leading(master, request) {
+        return Some(redirect);
+    }
+    (!master.recovered_registry()).then(|| {
+        Response::text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Master has not finished recovery",
+        )
+    })
 }
 
 /// Mounts the master's routes on its process.

@@ -171,14 +171,8 @@ fn scheduler(
     ctx: &mut Context<MasterProcess>,
     request: Request,
 ) -> Reply {
-    if let Some(redirect) = endpoints::redirect_unless_leading(master, &request) {
-        return redirect.into();
-    }
-    if !master.recovered_registry() {
-        return text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Master has not finished recovery",
-        );
+    if let Some(unavailable) = endpoints::redirect_or_unavailable(master, &request) {
+        return unavailable.into();
     }
     if request.method() != Method::POST {
         return Response::text(

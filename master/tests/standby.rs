@@ -1,8 +1,8 @@
 //! A master that does not lead answers as Mesos 1.11's standby does (golden
 //! `s7-zookeeper`): the cluster's endpoints answer `307` with a
 //! scheme-relative `Location` on the leader, `/master/redirect` points at
-//! the leader's base URL (on the leader too), the v1 scheduler API
-//! redirects too, its own `/health`, `/flags`
+//! the leader's base URL (on the leader too), the v1 scheduler and
+//! operator APIs redirect too, its own `/health`, `/flags`
 //! and `/version` are served locally, messages are dropped, and without any
 //! leader the redirects become `503`.
 
@@ -47,6 +47,18 @@ async fn a_standby_redirects_the_cluster_endpoints_to_the_leader() {
         answer.header("Location"),
         Some(format!("{leader_url}/master/api/v1/scheduler").as_str())
     );
+
+    // So does every operator call, even those about this master alone.
+    for call in ["GET_HEALTH", "GET_VERSION", "GET_STATE"] {
+        let body = format!(r#"{{"type":"{call}"}}"#);
+        let answer = request(address, "POST", "/api/v1", &body).await;
+        assert_eq!(answer.status, 307, "{call}");
+        assert_eq!(
+            answer.header("Location"),
+            Some(format!("{leader_url}/master/api/v1").as_str()),
+            "{call}"
+        );
+    }
 
     // Below /redirect there is nothing: redirecting would loop.
     assert_eq!(get(address, "/master/redirect/more").await.status, 404);

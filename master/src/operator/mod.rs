@@ -26,6 +26,7 @@
 mod queries;
 
 use crate::authorization::{Check, authorize};
+use crate::endpoints;
 use crate::master::MasterProcess;
 use crate::read_view::ReadView;
 use http::{HeaderValue, StatusCode, header};
@@ -71,12 +72,8 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
         "/api/v1",
         authentication::READWRITE_REALM,
         |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
-            if !master.recovered_registry() {
-                return Response::text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Master has not finished recovery",
-                )
-                .into();
+            if let Some(unavailable) = endpoints::redirect_or_unavailable(master, &request) {
+                return unavailable.into();
             }
             match Call::from_request(&request) {
                 Ok(call) => dispatch(master, ctx, call),
