@@ -8,11 +8,13 @@
 
 mod common;
 
-use common::ha::{base_url, get, leader_and_standby, request};
-use common::{FakeAgent, metric, wait_for_metric};
+use common::ha::{base_url, get, leader_and_standby};
+use common::{FakeAgent, metric, request_at, wait_for_metric};
 use detector::{StandaloneMasterContender, StandaloneMasterDetector};
 use std::sync::Arc;
 use testkit::ZooKeeper;
+
+const JSON: &[(&str, &str)] = &[("Content-Type", "application/json")];
 
 #[tokio::test]
 async fn a_standby_redirects_the_cluster_endpoints_to_the_leader() {
@@ -41,7 +43,14 @@ async fn a_standby_redirects_the_cluster_endpoints_to_the_leader() {
     // The v1 scheduler API goes to the leader, whatever the call.
     let subscribe =
         r#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"standby"}}}"#;
-    let answer = request(address, "POST", "/api/v1/scheduler", subscribe).await;
+    let answer = request_at(
+        address,
+        "POST",
+        "/api/v1/scheduler",
+        JSON,
+        subscribe.as_bytes(),
+    )
+    .await;
     assert_eq!(answer.status, 307);
     assert_eq!(
         answer.header("Location"),
@@ -51,7 +60,7 @@ async fn a_standby_redirects_the_cluster_endpoints_to_the_leader() {
     // So does every operator call, even those about this master alone.
     for call in ["GET_HEALTH", "GET_VERSION", "GET_STATE"] {
         let body = format!(r#"{{"type":"{call}"}}"#);
-        let answer = request(address, "POST", "/api/v1", &body).await;
+        let answer = request_at(address, "POST", "/api/v1", JSON, body.as_bytes()).await;
         assert_eq!(answer.status, 307, "{call}");
         assert_eq!(
             answer.header("Location"),

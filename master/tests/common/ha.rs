@@ -1,11 +1,11 @@
-//! High availability: masters electing in a private ZooKeeper, HTTP as a
-//! client sees it from outside (status and `Location`), and the leader's
+//! High availability: masters electing in a private ZooKeeper, a standby
+//! seen from outside (`GET` on any address, `Location`), and the leader's
 //! znode.
 
+use super::{Answer, request_at};
 use flags::MasterFlags;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zookeeper_client::Client;
 
 /// The `--zk_session_timeout` of the tests' masters: short, so that a lost
@@ -65,67 +65,9 @@ pub async fn leader_and_standby(zk: &str, args: &[&str]) -> (master::Master, mas
     (leader, standby)
 }
 
-/// An HTTP answer, as a client reads it.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    /// The value of header `name` (case-insensitive), if present.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-}
-
 /// `GET path` on a fresh connection to `address`.
 pub async fn get(address: impl Into<SocketAddr>, path: &str) -> Answer {
-    request(address, "GET", path, "").await
-}
-
-/// `method path` with a JSON `body` on a fresh connection to `address`.
-pub async fn request(
-    address: impl Into<SocketAddr>,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(address.into())
-        .await
-        .expect("the master listens");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    let headers = lines
-        .filter_map(|line| line.split_once(": "))
-        .map(|(key, value)| (key.to_owned(), value.to_owned()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
+    request_at(address, "GET", path, &[], b"").await
 }
 
 /// `//127.0.0.1:<port>`: where a master's redirects point.

@@ -288,7 +288,18 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
+    request_at(master.runtime.address(), method, path, headers, body).await
+}
+
+/// [`request`] to whatever listens at `address` (e.g. a master process).
+pub async fn request_at(
+    address: impl Into<std::net::SocketAddr>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    let mut stream = tokio::net::TcpStream::connect(address.into())
         .await
         .unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
