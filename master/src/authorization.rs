@@ -29,7 +29,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use authorizer::{Action, Approvers, Authorizer, AuthorizerError, Object, Request, Subject};
-use libprocess::Context;
+use http::StatusCode;
+use libprocess::{Context, Reply, Response};
 use proto::mesos::{
     ExecutorInfo, FrameworkInfo, MachineId, Resource, SlaveInfo, Task, TaskInfo, WeightInfo,
     framework_info,
@@ -252,6 +253,11 @@ impl Check {
         Check::on_anything(action)
     }
 
+    /// Changing the logging level.
+    pub fn set_log_level() -> Check {
+        Check::on_anything(Action::SetLogLevel)
+    }
+
     /// Reading `/flags`.
     pub fn view_flags() -> Check {
         Check::on_anything(Action::ViewFlags)
@@ -443,6 +449,37 @@ impl FrameworkApprovers {
     pub fn approved(&self, check: &Check) -> bool {
         let object = check.object.as_ref().map(Owned::view).unwrap_or_default();
         self.approvers.approved(check.action, &object)
+    }
+}
+
+impl MasterProcess {
+    /// An HTTP change made by `principal`: `apply` runs on the master if
+    /// the principal passes `checks` (at once without an authorizer),
+    /// else the answer is `403`, as Mesos's operator endpoints answer.
+    pub(crate) fn authorized_change(
+        &mut self,
+        ctx: &mut Context<MasterProcess>,
+        principal: Option<String>,
+        checks: Vec<Check>,
+        apply: impl FnOnce(&mut MasterProcess, &mut Context<MasterProcess>) -> Response + Send + 'static,
+    ) -> Reply {
+        if self.authorizer.is_none() {
+            return apply(self, ctx).into();
+        }
+        let authorized = authorize(self.authorizer.clone(), principal, checks);
+        let master = ctx.handle();
+        Reply::later(async move {
+            match authorized.await {
+                Ok(true) => master.call(apply).await.unwrap_or_else(|error| {
+                    Response::text(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
+                }),
+                Ok(false) => Response::forbidden(""),
+                Err(error) => Response::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Authorization failed: {error}"),
+                ),
+            }
+        })
     }
 }
 

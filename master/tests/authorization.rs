@@ -2,7 +2,8 @@
 //! master makes them: agent registration (`register_agents`), framework
 //! subscription (`register_frameworks`, by role), task launch (`run_tasks`,
 //! by user), `/flags` and the operator API's GET_FLAGS (`view_flags`,
-//! `403`) and what `/state` shows of the flags, agents' reservations in
+//! `403`) and what `/state` shows of the flags, SET_LOGGING_LEVEL
+//! (`set_log_level`, `403`), agents' reservations in
 //! `/slaves` (`view_roles`), `/metrics/snapshot` (`get_endpoints`, `403`);
 //! and the matrix of
 //! the checks the operator calls ask (reserve, unreserve, volumes, quota,
@@ -504,4 +505,35 @@ async fn an_agents_static_reservations_are_authorized_as_reservations() {
     let slaves = common::get_json(&master, "/master/slaves").await;
     assert_eq!(slaves["slaves"].as_array().unwrap().len(), 1);
     assert_eq!(slaves["slaves"][0]["pid"], allowed.upid().to_string());
+}
+
+#[tokio::test]
+async fn the_logging_level_is_set_only_by_principals_the_acls_allow() {
+    let acls = json!({"set_log_level": [
+        {"principals": {"values": ["ops"]}, "level": {"type": "ANY"}},
+        {"principals": {"type": "ANY"}, "level": {"type": "NONE"}}
+    ]});
+    let (master, _dir) = start(acls, &["--authenticate_http_readwrite"]).await;
+    let call = json!({
+        "type": "SET_LOGGING_LEVEL",
+        "set_logging_level": {"level": 2, "duration": {"nanoseconds": 60_000_000_000_i64}}
+    })
+    .to_string();
+    for (who, status) in [("reader:r34d", 403), ("ops:s3cret", 200)] {
+        let authorization = basic(who);
+        let answer = common::request(
+            &master,
+            "POST",
+            "/api/v1",
+            &[
+                ("Authorization", &authorization),
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+            ],
+            call.as_bytes(),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{who}: {}", answer.text());
+    }
+    assert_eq!(master.runtime.verbosity(), 2);
 }

@@ -96,7 +96,15 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
     match call.call.r#type() {
         Type::Unknown => Response::new(StatusCode::NOT_IMPLEMENTED).into(),
         Type::GetMetrics => queries::get_metrics(ctx, call),
-        Type::SetLoggingLevel => queries::set_logging_level(master, ctx, call),
+        Type::SetLoggingLevel => {
+            let principal = call.principal.as_ref().and_then(|p| p.value.clone());
+            master.authorized_change(
+                ctx,
+                principal,
+                vec![Check::set_log_level()],
+                move |master, ctx| queries::set_logging_level(master, ctx, call),
+            )
+        }
         Type::GetFlags => {
             // VIEW_FLAGS, or 403, as Mesos answers it.
             let principal = call.principal.as_ref().and_then(|p| p.value.clone());

@@ -180,7 +180,7 @@ pub(super) fn set_logging_level(
     master: &mut MasterProcess,
     ctx: &mut Context<MasterProcess>,
     call: Call,
-) -> Reply {
+) -> Response {
     let payload = call
         .call
         .set_logging_level
@@ -200,7 +200,7 @@ pub(super) fn set_logging_level(
                 .set_verbosity(master.operator.logging.original);
         }));
     }
-    Response::new(StatusCode::OK).into()
+    Response::new(StatusCode::OK)
 }
 
 /// Resources as Mesos's endpoints show them (with the legacy `role`
