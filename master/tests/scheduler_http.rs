@@ -2,8 +2,10 @@
 //! framework subscribes as pymesos does in the golden capture, is offered
 //! an agent's resources, launches a task, follows its updates to
 //! TASK_FINISHED acknowledging each, declines, and tears down; protobuf
-//! subscribers get the same events in protobuf; and every malformed request
-//! of the golden error captures is answered as Mesos 1.11 answered it.
+//! subscribers get the same events in protobuf; heartbeats come every 15 s
+//! (on a paused clock); calls need the subscriber's stream id; and every
+//! malformed request of the golden error captures is answered as Mesos
+//! 1.11 answered it.
 
 mod common;
 
@@ -325,4 +327,19 @@ async fn calls_need_the_subscribers_stream() {
         (disconnected.status, disconnected.text().as_str()),
         (403, "Framework is not subscribed")
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn subscribers_get_a_heartbeat_every_fifteen_seconds() {
+    let master = common::start(&[]).await;
+    let subscribe = pymesos_subscribe("heartbeats");
+    let mut subscription = Subscription::json(master.runtime.address(), &subscribe).await;
+    assert_eq!(subscription.next_json().await["type"], "SUBSCRIBED");
+    let first = tokio::time::Instant::now();
+    assert_eq!(subscription.next_json().await, json!({"type": "HEARTBEAT"}));
+    for beat in 1..=3 {
+        assert_eq!(subscription.next_json().await, json!({"type": "HEARTBEAT"}));
+        // The paused clock only moves to the next timer: exactly 15 s apart.
+        assert_eq!(first.elapsed(), Duration::from_secs(15 * beat));
+    }
 }
