@@ -243,6 +243,16 @@ impl MasterProcess {
             return;
         };
 
+        // A driver connected as another framework may not take this one.
+        if let Subscriber::Pid(pid) = &subscriber
+            && let Some(other) = self.frameworks.id_by_pid(pid)
+            && other != id.value
+            && self.frameworks.get(other).is_some_and(|f| f.connected)
+        {
+            tracing::error!(%pid, framework = %id.value, other, "dropping SUBSCRIBE: the driver is connected as another framework");
+            return;
+        }
+
         if !self.frameworks.registered.contains_key(&id.value) {
             // Unknown here, as after a master failover: recovered.
             tracing::info!(framework = %id.value, "recovering framework that resubscribes");
@@ -271,9 +281,6 @@ impl MasterProcess {
 
         // A known framework: a failover, or a driver reconnecting.
         let framework = self.frameworks.get_mut(&id.value).expect("checked");
-        if let Some(timer) = framework.failover_timer.take() {
-            timer.cancel();
-        }
         // Immutable fields stay as first subscribed; the principal may not
         // change.
         framework_info.user = framework.info.user.clone();
@@ -281,12 +288,20 @@ impl MasterProcess {
         if let Err(error) = validate_update(&framework.info, &framework_info) {
             return refuse(ctx, subscriber, error);
         }
+        let same_pid = matches!(&subscriber, Subscriber::Pid(pid) if framework.http.is_none() && framework.pid.as_ref() == Some(pid));
+        // Another driver takes over only when it says it fails over.
+        if matches!(subscriber, Subscriber::Pid(_)) && !same_pid && !force {
+            tracing::error!(framework = %id.value, "disallowing subscription from a new pid without failover");
+            return refuse(ctx, subscriber, "Framework failed over".to_owned());
+        }
+        if let Some(timer) = framework.failover_timer.take() {
+            timer.cancel();
+        }
         let roles_changed = roles_of(&framework_info) != framework.roles();
         framework.info = framework_info;
         framework.suppressed_roles = suppressed;
         framework.approvers = approvers;
         framework.reregistered_time = Some(SystemTime::now());
-        let same_pid = matches!(&subscriber, Subscriber::Pid(pid) if framework.http.is_none() && framework.pid.as_ref() == Some(pid));
         let reconnecting = same_pid && !force;
         if !reconnecting && framework.connected {
             framework.send(

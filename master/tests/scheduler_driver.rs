@@ -4,7 +4,8 @@
 //! followed to TASK_FINISHED with acknowledgements, a decline as an empty
 //! launch, unregistration; a driver whose connection breaks is removed
 //! after its failover timeout, and one that fails over in time keeps its
-//! framework.
+//! framework; another pid takes over only when failing over; drivers speak
+//! `mesos.scheduler.Call` too.
 
 mod common;
 
@@ -245,4 +246,38 @@ async fn a_driver_speaks_scheduler_calls_too() {
     driver.kill().await;
     fleet.stop().await;
     runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn another_driver_takes_over_only_when_failing_over() {
+    let master = common::start(&[]).await;
+    let mut driver = FakeDriver::start(&master).await;
+    let mut registration = golden_registration();
+    registration.framework.failover_timeout = Some(3600.0);
+    driver.send(&registration);
+    let registered: FrameworkRegisteredMessage = driver.expect().await;
+    let info = FrameworkInfo {
+        id: Some(registered.framework_id.clone()),
+        ..registration.framework.clone()
+    };
+
+    let mut intruder = FakeDriver::start(&master).await;
+    intruder.send(&ReregisterFrameworkMessage {
+        framework: info.clone(),
+        failover: false,
+    });
+    let refused: FrameworkErrorMessage = intruder.expect().await;
+    assert_eq!(refused.message, "Framework failed over");
+    assert_eq!(metric(&master, "master/frameworks_connected"), 1.0);
+
+    // The driver itself reconnecting is told it reregistered.
+    driver.send(&ReregisterFrameworkMessage {
+        framework: info,
+        failover: false,
+    });
+    let again: proto::mesos::internal::FrameworkReregisteredMessage = driver.expect().await;
+    assert_eq!(again.framework_id, registered.framework_id);
+
+    intruder.kill().await;
+    driver.kill().await;
 }
