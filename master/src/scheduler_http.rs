@@ -233,6 +233,19 @@ fn scheduler(
     let Some(framework) = master.frameworks.get(&framework_id) else {
         return text(StatusCode::BAD_REQUEST, "Framework cannot be found");
     };
+    // Only the framework's own principal may call on its behalf.
+    if let Some(principal) = request.principal().and_then(|p| p.value.as_deref())
+        && framework.info.principal.as_deref() != Some(principal)
+    {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Authenticated principal '{principal}' does not match principal '{}' set in \
+                 `FrameworkInfo`",
+                framework.info.principal()
+            ),
+        );
+    }
     if !framework.connected {
         return text(StatusCode::FORBIDDEN, "Framework is not subscribed");
     }

@@ -435,3 +435,56 @@ async fn an_http_framework_naming_another_principal_is_refused() {
          principal 'someone-else' set in `FrameworkInfo`"
     );
 }
+
+#[tokio::test]
+async fn an_http_framework_takes_its_principal_from_the_realm_and_only_it_may_call() {
+    let (_dir, credentials) = common::credentials_file(&[("ops", "s3cret"), ("reader", "r34d")]);
+    let master = common::start(&[
+        "--authenticate_http_frameworks",
+        "--http_framework_authenticators=basic",
+        &credentials,
+    ])
+    .await;
+    let ops = common::basic("ops:s3cret");
+    let subscribe = common::scheduler::pymesos_subscribe("no-principal-named");
+    let mut subscription = common::scheduler::Subscription::open_with(
+        master.runtime.address(),
+        "application/json",
+        subscribe.to_string().as_bytes(),
+        &[("Authorization", &ops)],
+    )
+    .await;
+    let subscribed = subscription.next_event().await;
+    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stream_id = subscription.stream_id();
+    let revive = common::scheduler::simple("REVIVE", &framework_id).to_string();
+
+    let call_as = |authorization: String| {
+        let (master, stream_id, revive) = (&master, stream_id.clone(), revive.clone());
+        async move {
+            common::request(
+                master,
+                "POST",
+                "/api/v1/scheduler",
+                &[
+                    ("Authorization", &authorization),
+                    ("Content-Type", "application/json"),
+                    ("Mesos-Stream-Id", &stream_id),
+                ],
+                revive.as_bytes(),
+            )
+            .await
+        }
+    };
+    let as_ops = call_as(ops).await;
+    assert_eq!(as_ops.status, 202, "{}", as_ops.text());
+    let as_reader = call_as(common::basic("reader:r34d")).await;
+    assert_eq!(as_reader.status, 400);
+    assert_eq!(
+        as_reader.text(),
+        "Authenticated principal 'reader' does not match principal 'ops' set in `FrameworkInfo`"
+    );
+}

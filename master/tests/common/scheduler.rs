@@ -117,15 +117,23 @@ pub struct Subscription {
 impl Subscription {
     /// SUBSCRIBE with `body` in `content_type`, accepting the same.
     pub async fn open(address: SocketAddrV4, content_type: &str, body: &[u8]) -> Subscription {
+        Subscription::open_with(address, content_type, body, &[]).await
+    }
+
+    /// [`open`](Self::open) with `extra` headers (e.g. `Authorization`).
+    pub async fn open_with(
+        address: SocketAddrV4,
+        content_type: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> Subscription {
         let stream = TcpStream::connect(address).await.unwrap();
         let mut reader = BufReader::new(stream);
+        let mut headers = vec![("Content-Type", content_type), ("Accept", content_type)];
+        headers.extend_from_slice(extra);
         reader
             .get_mut()
-            .write_all(&request(
-                PATH,
-                &[("Content-Type", content_type), ("Accept", content_type)],
-                body,
-            ))
+            .write_all(&request(PATH, &headers, body))
             .await
             .unwrap();
         let (status, headers) = read_head(&mut reader).await;
