@@ -488,3 +488,25 @@ async fn an_http_framework_takes_its_principal_from_the_realm_and_only_it_may_ca
         "Authenticated principal 'reader' does not match principal 'ops' set in `FrameworkInfo`"
     );
 }
+
+#[tokio::test]
+async fn a_request_for_an_invalid_pid_is_dropped_without_a_session() {
+    let (master, _dir) = start_master(&[]).await;
+    let agent = FakeAgent::start(&master).await;
+    agent.send(&proto::mesos::internal::AuthenticateMessage {
+        pid: "not a pid".into(),
+    });
+    wait_for_metric(&master, "master/messages_authenticate", 1.0).await;
+    assert_eq!(
+        metric(&master, "master/authentication/sessions_active"),
+        0.0
+    );
+    // The master carries on.
+    let (mut agent, mut authenticatee) = agent_with_authenticatee(&master).await;
+    let upid = agent.upid().clone();
+    assert_eq!(
+        authenticatee.authenticate(&upid, "agent", "s3cret").await,
+        COMPLETED
+    );
+    agent.register().await;
+}
