@@ -79,9 +79,12 @@ pub(crate) fn validate_call(call: &Call) -> Result<(), String> {
             Some(acknowledge) if acknowledge.uuid.len() != 16 => Err("Not a valid UUID".to_owned()),
             Some(_) => Ok(()),
         },
-        Type::AcknowledgeOperationStatus if call.acknowledge_operation_status.is_none() => {
-            missing("acknowledge_operation_status")
-        }
+        Type::AcknowledgeOperationStatus => match &call.acknowledge_operation_status {
+            None => missing("acknowledge_operation_status"),
+            Some(acknowledge) if acknowledge.uuid.len() != 16 => Err("Not a valid UUID".to_owned()),
+            Some(acknowledge) if acknowledge.slave_id.is_none() => missing("agent_id"),
+            Some(_) => Ok(()),
+        },
         Type::Reconcile if call.reconcile.is_none() => missing("reconcile"),
         Type::ReconcileOperations if call.reconcile_operations.is_none() => {
             missing("reconcile_operations")
@@ -296,4 +299,75 @@ fn subscribe_http(
     let connection = HttpConnection::new(stream_id, accept, pipe);
     master.subscribe(ctx, Subscriber::Http(connection), subscribe, true);
     response.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proto::mesos::scheduler::call::Type;
+    use proto::mesos::{FrameworkId, FrameworkInfo, SlaveId, TaskId};
+
+    fn call_of(kind: Type) -> Call {
+        Call {
+            r#type: Some(kind as i32),
+            framework_id: Some(FrameworkId { value: "f".into() }),
+            ..Call::default()
+        }
+    }
+
+    #[test]
+    fn calls_are_validated_as_mesos_validates_them() {
+        let missing_id = Call {
+            framework_id: None,
+            ..call_of(Type::Teardown)
+        };
+        assert_eq!(
+            validate_call(&missing_id).unwrap_err(),
+            "Expecting 'framework_id' to be present"
+        );
+        assert_eq!(
+            validate_call(&call_of(Type::Kill)).unwrap_err(),
+            "Expecting 'kill' to be present"
+        );
+        let acknowledge = Call {
+            acknowledge: Some(call::Acknowledge {
+                slave_id: SlaveId { value: "a".into() },
+                task_id: TaskId { value: "t".into() },
+                uuid: vec![1, 2, 3],
+            }),
+            ..call_of(Type::Acknowledge)
+        };
+        assert_eq!(validate_call(&acknowledge).unwrap_err(), "Not a valid UUID");
+        let operation = Call {
+            acknowledge_operation_status: Some(call::AcknowledgeOperationStatus {
+                uuid: vec![0; 16],
+                ..call::AcknowledgeOperationStatus::default()
+            }),
+            ..call_of(Type::AcknowledgeOperationStatus)
+        };
+        assert_eq!(
+            validate_call(&operation).unwrap_err(),
+            "Expecting 'agent_id' to be present"
+        );
+        let update = Call {
+            update_framework: Some(call::UpdateFramework {
+                framework_info: FrameworkInfo {
+                    id: Some(FrameworkId {
+                        value: "other".into(),
+                    }),
+                    ..FrameworkInfo::default()
+                },
+                ..call::UpdateFramework::default()
+            }),
+            ..call_of(Type::UpdateFramework)
+        };
+        assert_eq!(
+            validate_call(&update).unwrap_err(),
+            "'framework_id' differs from 'update_framework.framework_info.id'"
+        );
+        assert!(
+            validate_call(&call_of(Type::Revive)).is_ok(),
+            "REVIVE needs no payload"
+        );
+    }
 }
