@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use testkit::{TcpProxy, ZooKeeper};
+use zookeeper_client::Permission;
 
 /// The MasterInfo Mesos 1.11 wrote into ZooKeeper in the golden capture.
 fn golden_znode_json() -> Json {
@@ -66,6 +67,53 @@ async fn the_master_announces_itself_in_a_json_info_znode_as_mesos_does() {
     assert_eq!(ours["pid"], format!("master@127.0.0.1:{port}"));
     assert_eq!(ours["id"], master.info.id);
     assert_eq!(common::metric(&master, "master/elected"), 1.0);
+}
+
+/// `--zk=file://...` holding `zk://user:pass@...`, as Mesos users keep the
+/// secret out of the command line: the session authenticates with the
+/// digest scheme, and our znodes — the candidacy and the `--registry=zk`
+/// registry — get Mesos's ACL: anyone reads, only that user changes them.
+#[tokio::test]
+async fn credentials_from_a_zk_file_protect_our_znodes_as_mesos_does() {
+    let zk = ZooKeeper::start();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("zk");
+    std::fs::write(
+        &secret,
+        format!("zk://jake:secret@{}/mesos\n", zk.address()),
+    )
+    .unwrap();
+    let file = format!("file://{}", secret.display());
+    let master = start_master(&file, &["--registry=zk"]).await;
+    patiently("the master leads", master.recovered())
+        .await
+        .unwrap();
+
+    // A client without credentials.
+    let client = zookeeper_client(&zk.address()).await;
+    let znodes = master_znodes(&client, "/mesos").await;
+    assert_eq!(znodes.len(), 1, "{znodes:?}");
+    let candidacy = format!("/mesos/{}", znodes[0]);
+    for path in [candidacy.as_str(), "/mesos/registry/entries"] {
+        let (acl, _) = client.get_acl(path).await.unwrap();
+        let acl: Vec<(Permission, &str, &str)> = acl
+            .iter()
+            .map(|entry| (entry.permission(), entry.scheme(), entry.id()))
+            .collect();
+        assert_eq!(acl.len(), 2, "{path}: {acl:?}");
+        assert_eq!(acl[0], (Permission::READ, "world", "anyone"), "{path}");
+        assert_eq!((acl[1].0, acl[1].1), (Permission::ALL, "digest"), "{path}");
+        assert!(acl[1].2.starts_with("jake:"), "{path}: {acl:?}");
+        assert!(client.get_data(path).await.is_ok(), "{path}: anyone reads");
+        assert_eq!(
+            client.set_data(path, b"forged", None).await.unwrap_err(),
+            zookeeper_client::Error::NoAuth,
+            "{path}: only jake writes"
+        );
+    }
+    // `/flags` names the file, never the secret in it.
+    let flags = common::get_json(&master, "/master/flags").await;
+    assert_eq!(flags["flags"]["zk"], secret.display().to_string());
 }
 
 #[tokio::test]
