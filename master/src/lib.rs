@@ -305,7 +305,8 @@ impl MasterBuilder {
         };
 
         tracing::info!(stage = "master", "spawning the master");
-        let info = master_info(&runtime, &flags);
+        let mut info = master_info(&runtime, &flags);
+        info.domain = domain(&flags)?;
         let credentials = authentication::credentials_from_flags(&flags)?;
         let authenticator = match self.authenticator {
             Some(authenticator) => authenticator,
@@ -413,6 +414,19 @@ impl Master {
             Err(_) => MasterFailure("the master process is gone".into()),
         }
     }
+}
+
+/// `--domain` as the `DomainInfo` this master announces.
+fn domain(flags: &MasterFlags) -> Result<Option<proto::mesos::DomainInfo>, StartupError> {
+    flags
+        .domain
+        .as_ref()
+        .map(|domain| {
+            proto::json::from_value(&domain.to_value()).map_err(|e| {
+                StartupError::new("master", format!("Flag '--domain': not a DomainInfo: {e}"))
+            })
+        })
+        .transpose()
 }
 
 /// `--allocator=HierarchicalDRF` with the allocator flags.

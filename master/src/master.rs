@@ -349,6 +349,19 @@ impl MasterProcess {
             if was_elected {
                 return self.fail(ctx, "Conceded leadership to another master".into());
             }
+            // Masters of one cluster must share a region: a different one is
+            // a configuration error, as Mesos treats it.
+            if let (Some(theirs), Some(ours)) = (region(leader), region(&self.info))
+                && theirs != ours
+            {
+                return self.fail(
+                    ctx,
+                    format!(
+                        "The leading master is in region '{theirs}' and this one in '{ours}' \
+                         (--domain): all masters of a cluster must be in the same region"
+                    ),
+                );
+            }
         } else {
             tracing::info!("no master is elected");
             if was_elected {
@@ -1457,6 +1470,12 @@ fn gone_shutdown() -> ShutdownMessage {
     ShutdownMessage {
         message: Some("Agent has been marked gone".into()),
     }
+}
+
+/// The region of a master's fault domain, if it has one.
+fn region(info: &MasterInfo) -> Option<&str> {
+    let fault_domain = info.domain.as_ref()?.fault_domain.as_ref()?;
+    Some(&fault_domain.region.name)
 }
 
 pub(crate) fn time_info(at: SystemTime) -> TimeInfo {

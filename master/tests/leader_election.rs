@@ -1,9 +1,10 @@
 //! Leader election with `--zk` against a real ZooKeeper 3.8 (Debian's
 //! `zookeeper`, installed by `cargo xtask setup`): the master announces
-//! itself in a `json.info_` znode exactly as Mesos 1.11 does, the lowest
-//! znode leads, and a leader that loses its znode or its session stops (as
-//! Mesos's exits) while a standby takes over. The last test runs the issue's
-//! acceptance with two `mesos-master` processes.
+//! itself in a `json.info_` znode exactly as Mesos 1.11 does (with Mesos's
+//! ACL under `zk://user:pass@`), the lowest znode leads, and a leader that
+//! loses its znode or its session stops (as Mesos's exits) while a standby
+//! takes over; a master in another region than the leader stops too. The
+//! last test runs the issue's acceptance with two `mesos-master` processes.
 
 mod common;
 
@@ -11,9 +12,12 @@ use common::ha::{
     base_url, depose_leader, get, leader_and_standby, master_znodes, patiently, start_master,
     zookeeper_client,
 };
+use detector::{StandaloneMasterContender, StandaloneMasterDetector};
+use proto::mesos::MasterInfo;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use testkit::{TcpProxy, ZooKeeper};
 use zookeeper_client::Permission;
@@ -181,6 +185,43 @@ async fn a_master_whose_zookeeper_goes_away_stops() {
     zk.kill();
     let failure = patiently("the master stops", master.failed()).await;
     assert!(failure.to_string().contains("Lost"), "{failure}");
+}
+
+/// As in Mesos, a master whose `--domain` region differs from the
+/// leader's stops: the cluster is misconfigured.
+#[tokio::test]
+async fn a_standby_in_another_region_than_the_leader_stops() {
+    let leader: MasterInfo = proto::json::from_value(&serde_json::json!({
+        "id": "the-leader", "ip": 16777343, "port": 5050,
+        "domain": {"fault_domain": {"region": {"name": "west"}, "zone": {"name": "w1"}}}
+    }))
+    .unwrap();
+    let flags = common::flags(&[
+        r#"--domain={"fault_domain":{"region":{"name":"east"},"zone":{"name":"e1"}}}"#,
+    ]);
+    let master = master::MasterBuilder::new(flags)
+        .leader_election(
+            Arc::new(StandaloneMasterContender::new()),
+            Arc::new(StandaloneMasterDetector::new(Some(leader))),
+        )
+        .start()
+        .await
+        .expect("master starts");
+    assert_eq!(
+        master
+            .info
+            .domain
+            .as_ref()
+            .unwrap()
+            .fault_domain
+            .as_ref()
+            .unwrap()
+            .region
+            .name,
+        "east"
+    );
+    let failure = patiently("the master stops", master.failed()).await;
+    assert!(failure.to_string().contains("region 'west'"), "{failure}");
 }
 
 /// A `mesos-master` process electing under `zk` on `port`.
