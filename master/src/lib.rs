@@ -3,7 +3,9 @@
 //! [`MasterBuilder::start`] runs the stages in the order of Mesos's
 //! `src/master/main.cpp` — libprocess, version, firewall, modules, hooks,
 //! allocator, registry storage, state, contender/detector, authorizer, agent
-//! removal rate limiter, Master — logging each. A stage that cannot start
+//! removal rate limiter, Master (whose `authentication` part reads
+//! `--credentials` and sets up the authenticators, as Mesos's
+//! `Master::initialize` does) — logging each. A stage that cannot start
 //! returns a [`StartupError`] naming the stage, the flag and the fix; the
 //! binary prints it as one line and exits 1.
 //!
