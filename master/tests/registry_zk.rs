@@ -1,6 +1,6 @@
 //! `--registry=zk`: the registry lives under the `--zk` path, so that the
-//! masters of an HA cluster share it. Agents admitted by one leader are
-//! recovered by the next, and simulated agents following the leader through
+//! masters of an HA cluster share it. A standby leaves it alone until it
+//! leads; agents admitted by one leader are recovered by the next, and simulated agents following the leader through
 //! ZooKeeper (as `mesos-sim --master=zk://...` does) reregister with it.
 
 mod common;
@@ -53,6 +53,20 @@ impl Cluster {
     }
 }
 
+/// The master the shared registry names as the last to recover it.
+async fn recorded_master(master: &master::Master) -> proto::mesos::MasterInfo {
+    let stored = master
+        .state
+        .fetch(registry::REGISTRY_VARIABLE)
+        .await
+        .unwrap();
+    let registry: proto::mesos::internal::Registry = proto::decode(stored.value()).unwrap();
+    registry
+        .master
+        .expect("a recovered registry names its master")
+        .info
+}
+
 fn listed_ids(list: &serde_json::Value) -> BTreeSet<String> {
     list.as_array()
         .expect("a list of agents")
@@ -65,7 +79,7 @@ fn listed_ids(list: &serde_json::Value) -> BTreeSet<String> {
 async fn the_next_leader_recovers_the_agents_the_last_one_admitted() {
     let zk = ZooKeeper::start();
     let Cluster {
-        leader: _leader,
+        leader,
         standby,
         runtime,
         fleet,
@@ -73,11 +87,14 @@ async fn the_next_leader_recovers_the_agents_the_last_one_admitted() {
     } = Cluster::start(&zk).await;
     fleet.stop().await;
     runtime.shutdown().await;
+    // The standby has not touched the registry: the leader is recorded.
+    assert_eq!(recorded_master(&standby).await, leader.info);
 
     depose_leader(&zk.address(), "/mesos").await;
     patiently("the standby leads", standby.recovered())
         .await
         .unwrap();
+    assert_eq!(recorded_master(&standby).await, standby.info);
     let state = get_json(&standby, "/master/state").await;
     assert_eq!(listed_ids(&state["recovered_slaves"]), ids);
     assert_eq!(state["leader"], standby.info.pid());
