@@ -1,7 +1,8 @@
 //! `--registry=zk`: the registry lives under the `--zk` path, so that the
 //! masters of an HA cluster share it. A standby leaves it alone until it
-//! leads; agents admitted by one leader are recovered by the next, and simulated agents following the leader through
-//! ZooKeeper (as `mesos-sim --master=zk://...` does) reregister with it.
+//! leads; agents admitted by one leader are recovered by the next, and
+//! simulated agents following the leader through ZooKeeper (as
+//! `mesos-sim --master=zk://...` does) reregister with it.
 
 mod common;
 
