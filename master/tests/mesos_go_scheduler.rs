@@ -10,28 +10,24 @@
 //!   `httpsched`) in protobuf, and again in JSON: SUBSCRIBE, ACCEPT,
 //!   ACKNOWLEDGE, TEARDOWN.
 //!
-//! Needs `go` and Debian's `golang-github-mesos-mesos-go-dev`: run `cargo
-//! xtask setup`. The tests fail, never skip, when they are missing.
+//! Both also find the leader when told of a standby (masters electing in
+//! ZooKeeper): v0 through the standby's `/state`, v1 through its 307.
+//!
+//! Needs `go`, Debian's `golang-github-mesos-mesos-go-dev` and `zookeeper`:
+//! run `cargo xtask setup`. The tests fail, never skip, when they are missing.
 
 mod common;
 
-use std::sync::Arc;
-
 use common::cluster::{
-    Cluster, FINISHED_COMMAND_TASK, events, go_program, run_client, task_states,
+    Cluster, FINISHED_COMMAND_TASK, command_tasks, events, go_program, run_client, task_states,
     wait_for_completion,
 };
-use mesos_sim::{CommandTasks, SimulatedTasks};
 use serde_json::Value as Json;
+use testkit::ZooKeeper;
 
-/// One agent that runs command tasks as local processes.
+/// A master with one agent that runs command tasks.
 async fn cluster() -> Cluster {
-    Cluster::start(
-        &[],
-        1,
-        Arc::new(CommandTasks::new(SimulatedTasks::new(None))),
-    )
-    .await
+    Cluster::start(&[], 1, command_tasks()).await
 }
 
 /// Both tasks of `prefix` went through the command executor's states,
@@ -63,17 +59,12 @@ async fn assert_two_tasks_finished(cluster: &Cluster, seen: &[Json], prefix: &st
     }
 }
 
-#[tokio::test]
-async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
+/// The v0 program's run of two tasks, told of the master at `address`.
+async fn v0_driver_runs_two_tasks(cluster: &Cluster, address: &str) {
     let (_scratch, program) = go_program("v0scheduler");
-    let cluster = cluster().await;
-
     let seen = run_client(
         &program,
-        &[
-            format!("-master={}", cluster.master_address()),
-            "-logtostderr".to_owned(),
-        ],
+        &[format!("-master={address}"), "-logtostderr".to_owned()],
     )
     .await;
 
@@ -86,25 +77,40 @@ async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
         format!("master@{}", cluster.master_address())
     );
     assert_eq!(registered[0]["version"], "1.11.0");
-    assert_two_tasks_finished(&cluster, &seen, "go-v0").await;
+    assert_two_tasks_finished(cluster, &seen, "go-v0").await;
     assert_eq!(
         seen.last().unwrap()["status"],
         "DRIVER_STOPPED",
         "{seen:#?}"
     );
     wait_for_completion(&cluster.master, 1).await;
+}
+
+#[tokio::test]
+async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
+    let cluster = cluster().await;
+    v0_driver_runs_two_tasks(&cluster, &cluster.master_address()).await;
     cluster.stop().await;
 }
 
-/// The v1 program's run of two tasks in `codec` (`protobuf` or `json`).
-async fn v1_scheduler_runs_two_tasks(codec: &str) {
-    let (_scratch, program) = go_program("v1scheduler");
-    let cluster = cluster().await;
+/// Told of a standby, the driver reads `leader` from its `/state` (which
+/// the standby redirects to the leader's) and registers with the leader.
+#[tokio::test]
+async fn the_v0_driver_finds_the_leader_through_a_standby() {
+    let zk = ZooKeeper::start();
+    let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
+    v0_driver_runs_two_tasks(&cluster, &standby.runtime.address().to_string()).await;
+    cluster.stop().await;
+}
 
+/// The v1 program's run of two tasks in `codec` (`protobuf` or `json`),
+/// told of the master at `address`.
+async fn v1_scheduler_runs_two_tasks(cluster: &Cluster, address: &str, codec: &str) {
+    let (_scratch, program) = go_program("v1scheduler");
     let seen = run_client(
         &program,
         &[
-            format!("-master={}", cluster.master_address()),
+            format!("-master={address}"),
             "-frameworks=1".to_owned(),
             "-tasks=2".to_owned(),
             format!("-codec={codec}"),
@@ -118,20 +124,33 @@ async fn v1_scheduler_runs_two_tasks(codec: &str) {
     assert!(framework_id.ends_with("-0000"), "{framework_id}");
     assert_eq!(subscribed[0]["heartbeat_interval"], 15.0);
     assert_eq!(subscribed[0]["master_version"], "1.11.0");
-    assert_two_tasks_finished(&cluster, &seen, "mesos-go-v1-1").await;
+    assert_two_tasks_finished(cluster, &seen, "mesos-go-v1-1").await;
     assert_eq!(seen.last().unwrap()["event"], "torn_down", "{seen:#?}");
     wait_for_completion(&cluster.master, 1).await;
-    cluster.stop().await;
 }
 
 #[tokio::test]
 async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finish() {
-    v1_scheduler_runs_two_tasks("protobuf").await;
+    let cluster = cluster().await;
+    v1_scheduler_runs_two_tasks(&cluster, &cluster.master_address(), "protobuf").await;
+    cluster.stop().await;
 }
 
 /// In JSON mesos-go writes `"capabilities":null` and integers as floats
 /// (`"failover_timeout":3.6e+06`); Mesos takes both.
 #[tokio::test]
 async fn the_v1_http_scheduler_does_the_same_in_json() {
-    v1_scheduler_runs_two_tasks("json").await;
+    let cluster = cluster().await;
+    v1_scheduler_runs_two_tasks(&cluster, &cluster.master_address(), "json").await;
+    cluster.stop().await;
+}
+
+/// Told of a standby, the HTTP scheduler follows its 307 to the leader.
+#[tokio::test]
+async fn the_v1_http_scheduler_follows_a_standby_to_the_leader() {
+    let zk = ZooKeeper::start();
+    let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
+    let standby = standby.runtime.address().to_string();
+    v1_scheduler_runs_two_tasks(&cluster, &standby, "protobuf").await;
+    cluster.stop().await;
 }

@@ -3,21 +3,23 @@
 //! in the golden `s3-v1-scheduler-json` capture: it subscribes, gets an
 //! offer from a simulated agent, launches `echo hello` (run for real by the
 //! agent), sees TASK_STARTING, TASK_RUNNING and TASK_FINISHED, and tears
-//! the framework down.
+//! the framework down. It does so given the master's address, given
+//! `zk://` (leader election in ZooKeeper), and given a standby's address.
 //!
-//! The test installs pymesos itself (`testkit::pymesos_venv`); it needs
-//! python3 with venv (`cargo xtask setup`) and PyPI.
+//! The tests install pymesos itself (`testkit::pymesos_venv`, with kazoo
+//! for `zk://`); they need python3 with venv and ZooKeeper (`cargo xtask
+//! setup`), and PyPI.
 
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use common::cluster::{
-    Cluster, FINISHED_COMMAND_TASK, events, run_client, task_states, wait_for_completion,
+    Cluster, FINISHED_COMMAND_TASK, command_tasks, events, run_client, task_states,
+    wait_for_completion,
 };
-use mesos_sim::{CommandTasks, SimulatedTasks};
 use serde_json::Value as Json;
+use testkit::ZooKeeper;
 
 fn script() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,6 +36,11 @@ async fn assert_echo_ran(cluster: &Cluster, seen: &[Json]) {
     let framework_id = registered[0]["framework_id"].as_str().unwrap();
     assert!(framework_id.ends_with("-0000"), "{framework_id}");
     assert_eq!(registered[0]["master_info"]["version"], "1.11.0");
+    // pymesos names the master it subscribed with: the leader.
+    assert_eq!(
+        registered[0]["master_info"]["port"],
+        cluster.master.runtime.address().port()
+    );
 
     let offers = events(seen, "offer");
     let first = offers
@@ -70,14 +77,35 @@ async fn assert_echo_ran(cluster: &Cluster, seen: &[Json]) {
 #[tokio::test]
 async fn pymesos_launches_echo_hello_and_sees_it_finish() {
     let python = testkit::pymesos_venv(&[]);
-    let cluster = Cluster::start(
-        &[],
-        1,
-        Arc::new(CommandTasks::new(SimulatedTasks::new(None))),
-    )
-    .await;
+    let cluster = Cluster::start(&[], 1, command_tasks()).await;
 
     let seen = run_client(&python, &[script(), cluster.master_address()]).await;
+    assert_echo_ran(&cluster, &seen).await;
+    cluster.stop().await;
+}
+
+/// Given `zk://.../mesos`, pymesos reads the leader from the lowest
+/// `json.info_` znode with kazoo.
+#[tokio::test]
+async fn pymesos_finds_the_leader_through_zookeeper() {
+    let python = testkit::pymesos_venv(&["kazoo==2.11.*"]);
+    let zk = ZooKeeper::start();
+    let url = zk.url("/mesos");
+    let (cluster, _standby) = Cluster::elected(&url, 1, command_tasks()).await;
+
+    let seen = run_client(&python, &[script(), url]).await;
+    assert_echo_ran(&cluster, &seen).await;
+    cluster.stop().await;
+}
+
+/// Given a standby's address, pymesos follows its 307 to the leader.
+#[tokio::test]
+async fn pymesos_follows_a_standby_to_the_leader() {
+    let python = testkit::pymesos_venv(&[]);
+    let zk = ZooKeeper::start();
+    let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
+
+    let seen = run_client(&python, &[script(), standby.runtime.address().to_string()]).await;
     assert_echo_ran(&cluster, &seen).await;
     cluster.stop().await;
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libprocess::{Config, Runtime};
-use mesos_sim::{Fleet, FleetConfig, TaskRunner, standalone_detector};
+use mesos_sim::{
+    CommandTasks, Fleet, FleetConfig, SimulatedTasks, TaskRunner, standalone_detector,
+};
 use serde_json::Value as Json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -17,6 +19,12 @@ use super::{master_upid, wait_for_metric};
 /// How long a client program may take at most. Only keeps a broken master
 /// from hanging the suite; no assertion depends on timing.
 pub const CLIENT_PATIENCE: Duration = Duration::from_secs(240);
+
+/// Tasks that run their commands as local processes, reporting what Mesos's
+/// command executor would.
+pub fn command_tasks() -> Arc<dyn TaskRunner> {
+    Arc::new(CommandTasks::new(SimulatedTasks::new(None)))
+}
 
 /// A master and a fleet of simulated agents, all registered.
 pub struct Cluster {
@@ -35,6 +43,37 @@ impl Cluster {
     ) -> Cluster {
         let master = super::start(master_args).await;
         Cluster::with_master(master, agents, runner).await
+    }
+
+    /// A leader and a standby electing in ZooKeeper under `zk` (a `zk://`
+    /// URL), the leader with `agents` simulated agents; the standby is
+    /// returned beside the cluster once it redirects to the leader. Both
+    /// keep Mesos's default ZooKeeper session timeout (10 s): a shorter one
+    /// can expire on a loaded machine, and the leader would then stop.
+    pub async fn elected(
+        zk: &str,
+        agents: usize,
+        runner: Arc<dyn TaskRunner>,
+    ) -> (Cluster, master::Master) {
+        let zk = format!("--zk={zk}");
+        let leader = super::start(&[&zk]).await;
+        let standby = master::MasterBuilder::new(super::flags(&[&zk]))
+            .start()
+            .await
+            .expect("the standby starts");
+        let started = std::time::Instant::now();
+        while super::ha::get(standby.runtime.address(), "/master/redirect")
+            .await
+            .header("Location")
+            != Some(super::ha::base_url(&leader).as_str())
+        {
+            assert!(
+                started.elapsed() < CLIENT_PATIENCE,
+                "the standby never redirected to the leader"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (Cluster::with_master(leader, agents, runner).await, standby)
     }
 
     /// `agents` simulated agents for `master`, returned once all are active.
