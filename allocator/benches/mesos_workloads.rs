@@ -32,6 +32,11 @@ use resources::{ResourceQuantities, Resources};
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+/// The allocator the `mesos-master` binary runs on, so the figures are the
+/// ones it would see.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)

@@ -39,6 +39,8 @@ fn arithmetic(c: &mut Criterion) {
         group.bench_function("contains", |b| {
             b.iter(|| black_box(&agent).contains(black_box(&task)))
         });
+        // Copies share their entries: the copy is paid by the first change.
+        group.bench_function("clone", |b| b.iter(|| black_box(&agent).clone()));
         group.bench_function("add_assign", |b| {
             b.iter_batched_ref(
                 || agent.clone(),

@@ -69,9 +69,14 @@
 //!
 //! The allocator runs `contains`, `+=` and `-=` millions of times per round,
 //! so the common case is kept cheap: scalars are integers, names are shared
-//! `Arc<str>`, and a plain resource has no metadata allocation at all
-//! (`Option<Arc<..>>` that is `None`), so comparing two entries is a name
-//! comparison and a pointer check. Range arithmetic reuses its vector.
+//! `Arc<str>` (the common ones — `cpus`, `mem`, `disk`, `ports`, `gpus` —
+//! made once, so equal names compare by pointer), and a plain resource has
+//! no metadata allocation at all (`Option<Arc<..>>` that is `None`), so
+//! comparing two entries is a name comparison and a pointer check.
+//! Copies of a [`Resources`] and of [`Ranges`] share their storage until
+//! one of them changes, so copying an agent's resources is a reference
+//! count, and the first change pays for the copy; range arithmetic reuses
+//! an unshared vector and sizes a new one once.
 
 mod convert;
 mod error;
@@ -80,6 +85,7 @@ mod resource;
 mod resources;
 pub mod roles;
 mod scalar;
+mod shared;
 mod validate;
 mod values;
 

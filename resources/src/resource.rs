@@ -9,7 +9,7 @@ use proto::mesos::resource::{
     disk_info::source::Type as SourceType, reservation_info::Type as ReservationType,
 };
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// A valid resource, in Mesos's "post-reservation-refinement" form: the
 /// reservations are a stack, the last entry being the role that currently
@@ -125,7 +125,7 @@ impl Resource {
             return Err(invalid("Invalid scalar resource: value <= 0"));
         }
         Ok(Resource {
-            name: name.into(),
+            name: shared_name(name),
             value,
             attributes: None,
             shared_count: None,
@@ -191,7 +191,7 @@ impl Resource {
             provider_id: resource.provider_id.clone(),
         };
         let mut result = Resource {
-            name: resource.name.as_str().into(),
+            name: shared_name(&resource.name),
             value,
             attributes: None,
             shared_count: resource.shared.as_ref().map(|_| 1),
@@ -713,6 +713,17 @@ impl fmt::Display for DisplayDisk<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The name as a shared string: the names nearly every agent has are made
+/// once, so entries of the same name usually compare by pointer.
+fn shared_name(name: &str) -> Arc<str> {
+    static COMMON: LazyLock<[Arc<str>; 5]> =
+        LazyLock::new(|| ["cpus", "mem", "disk", "ports", "gpus"].map(Arc::from));
+    match COMMON.iter().find(|common| ***common == *name) {
+        Some(common) => Arc::clone(common),
+        None => name.into(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`Resources`]: a bag of resources with Mesos's arithmetic.
 
 use crate::resource::AllocationMark;
+use crate::shared::SharedVec;
 use crate::{
     Ranges, Resource, ResourceFormat, ResourceQuantities, ResourcesError, Scalar, Set, Value, roles,
 };
@@ -18,8 +19,19 @@ use std::ops::{Add, AddAssign, Sub, SubAssign};
 /// Entries are never empty. Order is the order of first addition (removal
 /// moves the last entry into the gap, as in Mesos), which is the order
 /// [`fmt::Display`] and [`Resources::to_protos`] use.
-#[derive(Debug, Clone, Default)]
-pub struct Resources(Vec<Resource>);
+///
+/// Copies share their entries until one of them changes, so a copy costs a
+/// reference count rather than an allocation per entry: the allocator keeps
+/// several copies of every agent's resources (total, available, in use,
+/// per holder), most of which never change afterwards.
+#[derive(Clone, Default)]
+pub struct Resources(SharedVec<Resource>);
+
+impl fmt::Debug for Resources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Resources").field(&&*self.0).finish()
+    }
+}
 
 impl Resources {
     pub fn new() -> Resources {
@@ -103,12 +115,8 @@ impl Resources {
 
     /// Adds one resource, combining it with an entry it is addable to.
     fn combine(&mut self, resource: Cow<'_, Resource>) {
-        if resource.is_empty() {
-            return;
-        }
-        match self.0.iter_mut().find(|entry| entry.addable(&resource)) {
-            Some(entry) => entry.add_assign(&resource),
-            None => self.0.push(resource.into_owned()),
+        if !resource.is_empty() {
+            combine_into(self.0.make_mut(), resource);
         }
     }
 
@@ -117,10 +125,11 @@ impl Resources {
         if resource.is_empty() {
             return;
         }
-        if let Some(index) = self.0.iter().position(|entry| entry.subtractable(resource))
-            && !self.0[index].sub_assign(resource)
-        {
-            self.0.swap_remove(index);
+        if let Some(index) = self.0.iter().position(|entry| entry.subtractable(resource)) {
+            let entries = self.0.make_mut();
+            if !entries[index].sub_assign(resource) {
+                entries.swap_remove(index);
+            }
         }
     }
 
@@ -177,13 +186,13 @@ impl Resources {
     /// The entries for which `keep` holds.
     pub fn filter(&self, mut keep: impl FnMut(&Resource) -> bool) -> Resources {
         // Entries of a combined collection stay combined when some are dropped.
-        Resources(
+        Resources(SharedVec::from_vec(
             self.0
                 .iter()
                 .filter(|resource| keep(resource))
                 .cloned()
                 .collect(),
-        )
+        ))
     }
 
     /// Reserved resources, to `role` only if one is given.
@@ -253,7 +262,7 @@ impl Resources {
         key: impl Fn(&'a Resource) -> Option<&'a str>,
     ) -> HashMap<String, Resources> {
         let mut groups: HashMap<String, Resources> = HashMap::new();
-        for resource in &self.0 {
+        for resource in self.0.iter() {
             if let Some(role) = key(resource) {
                 groups
                     .entry(role.to_owned())
@@ -282,6 +291,7 @@ impl Resources {
         } else {
             // Entries that differed before still differ: no re-combining.
             self.0
+                .make_mut()
                 .iter_mut()
                 .for_each(|resource| resource.allocate_with(mark));
         }
@@ -298,7 +308,7 @@ impl Resources {
         };
         if one_role {
             // Entries that differed before still differ: no re-combining.
-            self.0.iter_mut().for_each(Resource::unallocate);
+            self.0.make_mut().iter_mut().for_each(Resource::unallocate);
         } else {
             self.change_in_place(Resource::unallocate);
         }
@@ -309,7 +319,7 @@ impl Resources {
     /// there `cpus(allocated: a):1; cpus(allocated: b):3` unallocated does not
     /// contain `cpus:4`; here it does.)
     fn change_in_place(&mut self, change: impl FnMut(&mut Resource)) {
-        let mut entries = std::mem::take(&mut self.0);
+        let mut entries = std::mem::take(&mut self.0).into_vec();
         entries.iter_mut().for_each(change);
         self.extend(entries);
     }
@@ -346,13 +356,15 @@ impl Resources {
         &self,
         mut change: impl FnMut(&mut Resource) -> Result<(), ResourcesError>,
     ) -> Result<Resources, ResourcesError> {
-        let mut result = Resources(Vec::with_capacity(self.0.len()));
-        for resource in &self.0 {
+        let mut result = Vec::with_capacity(self.0.len());
+        for resource in self.0.iter() {
             let mut changed = resource.clone();
             change(&mut changed)?;
-            result.combine(Cow::Owned(changed));
+            if !changed.is_empty() {
+                combine_into(&mut result, Cow::Owned(changed));
+            }
         }
-        Ok(result)
+        Ok(Resources(SharedVec::from_vec(result)))
     }
 
     /// Sum of the scalar entries named `name`, whatever their metadata.
@@ -435,6 +447,15 @@ impl Resources {
     }
 }
 
+/// Adds one non-empty resource to combined `entries`, combining it with an
+/// entry it is addable to.
+fn combine_into(entries: &mut Vec<Resource>, resource: Cow<'_, Resource>) {
+    match entries.iter_mut().find(|entry| entry.addable(&resource)) {
+        Some(entry) => entry.add_assign(&resource),
+        None => entries.push(resource.into_owned()),
+    }
+}
+
 /// How much of a resource there is, as a quantity: the scalar, or the
 /// number of ports or set items.
 pub(crate) fn quantity_of(resource: &Resource) -> Scalar {
@@ -464,9 +485,15 @@ impl FromIterator<Resource> for Resources {
 
 impl Extend<Resource> for Resources {
     fn extend<I: IntoIterator<Item = Resource>>(&mut self, resources: I) {
-        resources
+        let mut resources = resources
             .into_iter()
-            .for_each(|resource| self.combine(Cow::Owned(resource)));
+            .filter(|resource| !resource.is_empty())
+            .peekable();
+        if resources.peek().is_none() {
+            return;
+        }
+        let entries = self.0.make_mut();
+        resources.for_each(|resource| combine_into(entries, Cow::Owned(resource)));
     }
 }
 
@@ -488,19 +515,25 @@ impl IntoIterator for Resources {
     type Item = Resource;
     type IntoIter = std::vec::IntoIter<Resource>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.0.into_vec().into_iter()
     }
 }
 
 impl AddAssign<&Resources> for Resources {
     fn add_assign(&mut self, other: &Resources) {
         if self.0.is_empty() {
-            // `other`'s entries are combined already.
+            // `other`'s entries are combined already: share them.
             self.0.clone_from(&other.0);
             return;
         }
-        for resource in &other.0 {
-            self.combine(Cow::Borrowed(resource));
+        if other.0.is_empty() {
+            return;
+        }
+        let entries = self.0.make_mut();
+        for resource in other.0.iter() {
+            if !resource.is_empty() {
+                combine_into(entries, Cow::Borrowed(resource));
+            }
         }
     }
 }

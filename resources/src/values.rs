@@ -3,6 +3,7 @@
 //! and their conversion to and from `proto::mesos::Value` parts.
 
 use crate::Scalar;
+use crate::shared::SharedVec;
 use proto::mesos::value as pb;
 use std::fmt;
 
@@ -21,21 +22,22 @@ impl Range {
 }
 
 /// A set of integers kept as sorted, disjoint, non-adjacent ranges, so that
-/// equality is structural and `contains` is a single merge walk.
+/// equality is structural and `contains` is a single merge walk. Copies
+/// share the ranges until one of them changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Ranges(Vec<Range>);
+pub struct Ranges(SharedVec<Range>);
 
 impl Ranges {
     /// The ranges covering exactly the integers in `ranges`, which may be in
     /// any order, overlap or touch. An inverted range (`begin > end`) that is
     /// not swallowed by a neighbour while merging is an error, as in Mesos.
     pub fn new(ranges: impl IntoIterator<Item = Range>) -> Result<Ranges, String> {
-        let mut result = Ranges(ranges.into_iter().collect());
-        result.coalesce();
-        if result.0.iter().any(|range| range.begin > range.end) {
+        let mut ranges: Vec<Range> = ranges.into_iter().collect();
+        coalesce(&mut ranges);
+        if ranges.iter().any(|range| range.begin > range.end) {
             return Err("Invalid ranges resource: begin > end".to_owned());
         }
-        Ok(result)
+        Ok(Ranges(SharedVec::from_vec(ranges)))
     }
 
     /// One range `begin-end`; empty if inverted.
@@ -82,8 +84,23 @@ impl Ranges {
         if other.0.is_empty() {
             return;
         }
-        self.0.extend_from_slice(&other.0);
-        self.coalesce();
+        if self.0.is_empty() {
+            self.0.clone_from(&other.0);
+            return;
+        }
+        match self.0.get_mut() {
+            Some(ranges) => {
+                ranges.extend_from_slice(&other.0);
+                coalesce(ranges);
+            }
+            None => {
+                let mut union = Vec::with_capacity(self.0.len() + other.0.len());
+                union.extend_from_slice(&self.0);
+                union.extend_from_slice(&other.0);
+                coalesce(&mut union);
+                self.0 = SharedVec::from_vec(union);
+            }
+        }
     }
 
     /// Removes every integer of `other`; integers `self` lacks are ignored.
@@ -91,62 +108,86 @@ impl Ranges {
         if self.0.is_empty() || other.0.is_empty() {
             return;
         }
-        // The difference is written after the current ranges and the old ones
-        // drained afterwards, so a warm vector is reused rather than replaced.
-        let old_len = self.0.len();
+        // Each removed range splits at most one range in two: room for the
+        // difference is made once, not range by range.
+        let room = self.0.len() + other.0.len();
         let mut removed = other.0.iter().peekable();
-        for index in 0..old_len {
-            let mut left = self.0[index];
-            loop {
-                let Some(right) = removed.peek() else {
-                    self.0.push(left);
-                    break;
-                };
-                if right.end < left.begin {
-                    removed.next();
-                } else if left.end < right.begin {
-                    self.0.push(left);
-                    break;
-                } else {
-                    if left.begin < right.begin {
-                        self.0.push(Range {
-                            begin: left.begin,
-                            end: right.begin - 1,
-                        });
-                    }
-                    if left.end <= right.end {
-                        break;
-                    }
-                    left.begin = right.end + 1;
-                    removed.next();
+        match self.0.get_mut() {
+            Some(ranges) => {
+                // Unshared: the difference is written after the current
+                // ranges, which are drained afterwards, so a warm vector is
+                // reused rather than replaced.
+                let old_len = ranges.len();
+                ranges.reserve(room);
+                for index in 0..old_len {
+                    let left = ranges[index];
+                    push_difference(left, &mut removed, ranges);
                 }
+                ranges.drain(..old_len);
+            }
+            None => {
+                let mut difference = Vec::with_capacity(room);
+                for &left in self.0.iter() {
+                    push_difference(left, &mut removed, &mut difference);
+                }
+                self.0 = SharedVec::from_vec(difference);
             }
         }
-        self.0.drain(..old_len);
-    }
-
-    /// Sorts and merges overlapping or adjacent ranges in place.
-    fn coalesce(&mut self) {
-        let ranges = &mut self.0;
-        if ranges.len() < 2 {
-            return;
-        }
-        ranges.sort_unstable_by_key(|range| (range.begin, range.end));
-        let mut kept = 0;
-        for index in 1..ranges.len() {
-            let next = ranges[index];
-            let current = &mut ranges[kept];
-            if next.begin <= current.end.saturating_add(1) {
-                current.end = current.end.max(next.end);
-            } else {
-                kept += 1;
-                ranges[kept] = next;
-            }
-        }
-        ranges.truncate(kept + 1);
     }
 }
 
+/// Pushes what is left of `left` once the ranges of `removed` (sorted,
+/// disjoint) are taken out, consuming those that lie wholly before its end.
+fn push_difference(
+    mut left: Range,
+    removed: &mut std::iter::Peekable<std::slice::Iter<'_, Range>>,
+    difference: &mut Vec<Range>,
+) {
+    loop {
+        let Some(right) = removed.peek() else {
+            difference.push(left);
+            return;
+        };
+        if right.end < left.begin {
+            removed.next();
+        } else if left.end < right.begin {
+            difference.push(left);
+            return;
+        } else {
+            if left.begin < right.begin {
+                difference.push(Range {
+                    begin: left.begin,
+                    end: right.begin - 1,
+                });
+            }
+            if left.end <= right.end {
+                return;
+            }
+            left.begin = right.end + 1;
+            removed.next();
+        }
+    }
+}
+
+/// Sorts and merges overlapping or adjacent ranges in place.
+fn coalesce(ranges: &mut Vec<Range>) {
+    if ranges.len() < 2 {
+        return;
+    }
+    ranges.sort_unstable_by_key(|range| (range.begin, range.end));
+    let mut kept = 0;
+    for index in 1..ranges.len() {
+        let next = ranges[index];
+        let current = &mut ranges[kept];
+        if next.begin <= current.end.saturating_add(1) {
+            current.end = current.end.max(next.end);
+        } else {
+            kept += 1;
+            ranges[kept] = next;
+        }
+    }
+    ranges.truncate(kept + 1);
+}
 /// `[31000-32000, 40000-40010]`.
 impl fmt::Display for Ranges {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
