@@ -53,12 +53,17 @@ pub struct ZooKeeperConfig {
 /// Entries kept in a ZooKeeper ensemble; see the module guide for the
 /// layout.
 ///
-/// If the session expires, every later operation fails: for the master that
-/// means the Registrar stops and the master exits, as Mesos's does when it
-/// loses its ZooKeeper session.
+/// An operation under way when the session is lost fails (for the master,
+/// the Registrar stops and the master exits, as Mesos's does). Once
+/// ZooKeeper has expired the session, the next operation opens a new one:
+/// a standby cut off from ZooKeeper for a while can still lead later, and
+/// the versions checked on every write keep a stale writer from
+/// overwriting anybody.
 #[derive(Debug)]
 pub struct ZooKeeperStorage {
-    client: Client,
+    config: ZooKeeperConfig,
+    /// The current session, replaced once ZooKeeper ends it.
+    session: tokio::sync::Mutex<Client>,
     entries: String,
     chunks: String,
     acls: Acls<'static>,
@@ -97,6 +102,56 @@ struct Head {
     deflated_len: u64,
 }
 
+/// Opens a session on the ensemble and makes sure the `dirs` exist. An
+/// ensemble that does not answer within a session timeout is tried
+/// [`CONNECT_ATTEMPTS`] times (a busy server may be slow to open a session)
+/// before it is an error; other refusals are errors at once.
+async fn connect(
+    config: &ZooKeeperConfig,
+    dirs: &[&str],
+    acls: Acls<'static>,
+) -> Result<Client, StateError> {
+    let zookeeper_error = |source| StateError::ZooKeeperConnect {
+        servers: config.servers.clone(),
+        source,
+    };
+    let mut connector = Client::connector().with_session_timeout(config.session_timeout);
+    if let Some(digest) = &config.digest {
+        connector = connector.with_auth("digest", digest.as_bytes());
+    }
+    let mut attempt = 1;
+    let client = loop {
+        match connector.clone().connect(&config.servers).await {
+            Ok(client) => break client,
+            Err(
+                error @ (zookeeper_client::Error::ConnectionLoss
+                | zookeeper_client::Error::Timeout
+                | zookeeper_client::Error::NoHosts),
+            ) if attempt < CONNECT_ATTEMPTS => {
+                tracing::warn!(servers = %config.servers, %error, attempt, "cannot reach ZooKeeper for the state store; retrying");
+                attempt += 1;
+                tokio::time::sleep(CONNECT_RETRY_INTERVAL).await;
+            }
+            Err(error) => return Err(zookeeper_error(error)),
+        }
+    };
+    let options = CreateMode::Persistent.with_acls(acls);
+    for dir in dirs {
+        // Creating an existing znode is refused for lack of permission
+        // before it is refused as existing: a reader without the writer's
+        // credentials must not try.
+        let exists = client
+            .check_stat(dir)
+            .await
+            .map_err(zookeeper_error)?
+            .is_some();
+        if !exists {
+            client.mkdir(dir, &options).await.map_err(zookeeper_error)?;
+        }
+    }
+    Ok(client)
+}
+
 /// A head as read, with the znode version that a conditional write needs.
 struct ReadHead {
     head: Head,
@@ -104,67 +159,36 @@ struct ReadHead {
 }
 
 impl ZooKeeperStorage {
-    /// Connects to the ensemble and makes sure the root's layout exists.
-    /// An ensemble that does not answer within a session timeout is tried
-    /// [`CONNECT_ATTEMPTS`] times (a busy server may be slow to open a
-    /// session) before it is an error; other refusals are errors at once.
+    /// Connects to the ensemble (see [`connect`]) and makes sure the
+    /// root's layout exists.
     pub async fn open(config: &ZooKeeperConfig) -> Result<Self, StateError> {
-        let zookeeper_error = |source| StateError::ZooKeeperConnect {
-            servers: config.servers.clone(),
-            source,
-        };
-        let mut connector = Client::connector().with_session_timeout(config.session_timeout);
-        if let Some(digest) = &config.digest {
-            connector = connector.with_auth("digest", digest.as_bytes());
-        }
-        let mut attempt = 1;
-        let client = loop {
-            match connector.clone().connect(&config.servers).await {
-                Ok(client) => break client,
-                Err(
-                    error @ (zookeeper_client::Error::ConnectionLoss
-                    | zookeeper_client::Error::Timeout
-                    | zookeeper_client::Error::NoHosts),
-                ) if attempt < CONNECT_ATTEMPTS => {
-                    tracing::warn!(servers = %config.servers, %error, attempt, "cannot reach ZooKeeper for the state store; retrying");
-                    attempt += 1;
-                    tokio::time::sleep(CONNECT_RETRY_INTERVAL).await;
-                }
-                Err(error) => return Err(zookeeper_error(error)),
-            }
-        };
         let acls = if config.digest.is_some() {
             Acls::new(&EVERYONE_READ_CREATOR_ALL)
         } else {
             Acls::anyone_all()
         };
         let root = config.root.trim_end_matches('/');
-        let storage = ZooKeeperStorage {
-            client,
-            entries: format!("{root}/entries"),
-            chunks: format!("{root}/chunks"),
+        let entries = format!("{root}/entries");
+        let chunks = format!("{root}/chunks");
+        let client = connect(config, &[&entries, &chunks], acls).await?;
+        Ok(ZooKeeperStorage {
+            config: config.clone(),
+            session: tokio::sync::Mutex::new(client),
+            entries,
+            chunks,
             acls,
-        };
-        let options = storage.options();
-        for dir in [&storage.entries, &storage.chunks] {
-            // Creating an existing znode is refused for lack of permission
-            // before it is refused as existing: a reader without the
-            // writer's credentials must not try.
-            let exists = storage
-                .client
-                .check_stat(dir)
-                .await
-                .map_err(zookeeper_error)?
-                .is_some();
-            if !exists {
-                storage
-                    .client
-                    .mkdir(dir, &options)
-                    .await
-                    .map_err(zookeeper_error)?;
-            }
+        })
+    }
+
+    /// The current session, or a new one if ZooKeeper ended the last.
+    async fn session(&self) -> Result<Client, StateError> {
+        let mut session = self.session.lock().await;
+        let state = session.state();
+        if state.is_terminated() {
+            tracing::warn!(servers = %self.config.servers, %state, "the state store's ZooKeeper session ended; opening a new one");
+            *session = connect(&self.config, &[&self.entries, &self.chunks], self.acls).await?;
         }
-        Ok(storage)
+        Ok(session.clone())
     }
 
     /// Runs one storage operation, failing it if it takes longer than a
@@ -175,7 +199,7 @@ impl ZooKeeperStorage {
         &self,
         operation: impl Future<Output = Result<T, StateError>>,
     ) -> Result<T, StateError> {
-        let limit = self.client.session_timeout();
+        let limit = self.config.session_timeout;
         tokio::time::timeout(limit, operation)
             .await
             .map_err(|_| StateError::ZooKeeperTimeout(limit))?
@@ -193,8 +217,8 @@ impl ZooKeeperStorage {
         format!("{}/{}.{index}", self.chunks, version.simple())
     }
 
-    async fn read_head(&self, name: &str) -> Result<Option<ReadHead>, StateError> {
-        match self.client.get_data(&self.head_path(name)).await {
+    async fn read_head(&self, client: &Client, name: &str) -> Result<Option<ReadHead>, StateError> {
+        match client.get_data(&self.head_path(name)).await {
             Ok((bytes, stat)) => {
                 let head =
                     Head::decode(bytes.as_slice()).map_err(|error| StateError::CorruptEntry {
@@ -213,14 +237,19 @@ impl ZooKeeperStorage {
 
     /// The deflated value `head` points to; `None` if a writer replaced the
     /// entry and deleted its chunks while they were being read.
-    async fn read_value(&self, name: &str, head: &Head) -> Result<Option<Vec<u8>>, StateError> {
+    async fn read_value(
+        &self,
+        client: &Client,
+        name: &str,
+        head: &Head,
+    ) -> Result<Option<Vec<u8>>, StateError> {
         let deflated = match &head.inline {
             Some(inline) => inline.clone(),
             None => {
                 let version = head_version(name, head)?;
                 // Ask for every chunk before waiting for any: one round trip.
                 let requests: Vec<_> = (0..head.chunks)
-                    .map(|index| self.client.get_data(&self.chunk_path(&version, index)))
+                    .map(|index| client.get_data(&self.chunk_path(&version, index)))
                     .collect();
                 let mut deflated = Vec::with_capacity(head.deflated_len as usize);
                 for request in requests {
@@ -256,12 +285,12 @@ impl ZooKeeperStorage {
     /// Deletes the chunks of a head no longer in use. Failing to delete only
     /// leaves unreferenced znodes behind, never a wrong value, so errors are
     /// not reported.
-    async fn delete_chunks(&self, name: &str, head: &Head) {
+    async fn delete_chunks(&self, client: &Client, name: &str, head: &Head) {
         let Ok(version) = head_version(name, head) else {
             return;
         };
         let requests: Vec<_> = (0..head.chunks)
-            .map(|index| self.client.delete(&self.chunk_path(&version, index), None))
+            .map(|index| client.delete(&self.chunk_path(&version, index), None))
             .collect();
         for request in requests {
             let _unreferenced_anyway = request.await;
@@ -270,7 +299,12 @@ impl ZooKeeperStorage {
 
     /// Writes `deflated` as the chunks of `version`, or returns it for the
     /// head when it is small enough.
-    async fn write_chunks(&self, version: &Uuid, deflated: Vec<u8>) -> Result<Head, StateError> {
+    async fn write_chunks(
+        &self,
+        client: &Client,
+        version: &Uuid,
+        deflated: Vec<u8>,
+    ) -> Result<Head, StateError> {
         let deflated_len = deflated.len() as u64;
         if deflated.len() <= CHUNK_SIZE {
             return Ok(Head {
@@ -288,7 +322,7 @@ impl ZooKeeperStorage {
         let requests: Vec<_> = paths
             .iter()
             .zip(deflated.chunks(CHUNK_SIZE))
-            .map(|(path, chunk)| self.client.create(path, chunk, &options))
+            .map(|(path, chunk)| client.create(path, chunk, &options))
             .collect();
         for request in requests {
             request.await?;
@@ -304,11 +338,12 @@ impl ZooKeeperStorage {
 
 impl ZooKeeperStorage {
     async fn get_unbounded(&self, name: &str) -> Result<Option<Entry>, StateError> {
+        let client = self.session().await?;
         loop {
-            let Some(ReadHead { head, .. }) = self.read_head(name).await? else {
+            let Some(ReadHead { head, .. }) = self.read_head(&client, name).await? else {
                 return Ok(None);
             };
-            if let Some(value) = self.read_value(name, &head).await? {
+            if let Some(value) = self.read_value(&client, name, &head).await? {
                 return Ok(Some(Entry {
                     name: name.to_owned(),
                     uuid: head.uuid,
@@ -322,24 +357,25 @@ impl ZooKeeperStorage {
 
     async fn set_unbounded(&self, entry: &Entry, expected: Uuid) -> Result<bool, StateError> {
         let version = version_of(entry)?;
-        let current = self.read_head(&entry.name).await?;
+        let client = self.session().await?;
+        let current = self.read_head(&client, &entry.name).await?;
         if let Some(current) = &current
             && head_version(&entry.name, &current.head)? != expected
         {
             return Ok(false);
         }
 
-        let head = self.write_chunks(&version, deflate(&entry.value)?).await?;
+        let head = self
+            .write_chunks(&client, &version, deflate(&entry.value)?)
+            .await?;
         let head_bytes = head.encode_to_vec();
         let path = self.head_path(&entry.name);
         let switched = match &current {
-            Some(current) => self
-                .client
+            Some(current) => client
                 .set_data(&path, &head_bytes, Some(current.znode_version))
                 .await
                 .map(drop),
-            None => self
-                .client
+            None => client
                 .create(&path, &head_bytes, &self.options())
                 .await
                 .map(drop),
@@ -347,7 +383,8 @@ impl ZooKeeperStorage {
         match switched {
             Ok(()) => {
                 if let Some(current) = current {
-                    self.delete_chunks(&entry.name, &current.head).await;
+                    self.delete_chunks(&client, &entry.name, &current.head)
+                        .await;
                 }
                 Ok(true)
             }
@@ -359,7 +396,7 @@ impl ZooKeeperStorage {
                 | zookeeper_client::Error::NodeExists
                 | zookeeper_client::Error::NoNode,
             ) => {
-                self.delete_chunks(&entry.name, &head).await;
+                self.delete_chunks(&client, &entry.name, &head).await;
                 Ok(false)
             }
             Err(error) => Err(error.into()),
@@ -368,19 +405,20 @@ impl ZooKeeperStorage {
 
     async fn expunge_unbounded(&self, entry: &Entry) -> Result<bool, StateError> {
         let expected = version_of(entry)?;
-        let Some(current) = self.read_head(&entry.name).await? else {
+        let client = self.session().await?;
+        let Some(current) = self.read_head(&client, &entry.name).await? else {
             return Ok(false);
         };
         if head_version(&entry.name, &current.head)? != expected {
             return Ok(false);
         }
-        match self
-            .client
+        match client
             .delete(&self.head_path(&entry.name), Some(current.znode_version))
             .await
         {
             Ok(()) => {
-                self.delete_chunks(&entry.name, &current.head).await;
+                self.delete_chunks(&client, &entry.name, &current.head)
+                    .await;
                 Ok(true)
             }
             Err(zookeeper_client::Error::BadVersion | zookeeper_client::Error::NoNode) => Ok(false),
@@ -389,8 +427,8 @@ impl ZooKeeperStorage {
     }
 
     async fn names_unbounded(&self) -> Result<Vec<String>, StateError> {
-        let mut names: Vec<String> = self
-            .client
+        let client = self.session().await?;
+        let mut names: Vec<String> = client
             .list_children(&self.entries)
             .await?
             .iter()

@@ -1,7 +1,7 @@
 //! The conformance suite against [`ZooKeeperStorage`] on a private ZooKeeper
 //! server, and what only a shared, size-limited store has to get right:
 //! values beyond ZooKeeper's 1 MB limit, a second client seeing the first's
-//! writes, digest credentials, and a lost server.
+//! writes, digest credentials, a lost server, and an expired session.
 
 mod conformance;
 
@@ -170,6 +170,44 @@ async fn a_lost_server_is_an_error_not_a_hang_and_data_survives_its_restart() {
             .unwrap(),
     ));
     assert_eq!(reopened.fetch("registry").await.unwrap(), stored);
+}
+
+/// A session ZooKeeper expired is replaced by the next operation: the
+/// operations after it work again (here on an ensemble that lost every
+/// znode, so the layout is made anew and the old entry is gone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_is_replaced_by_a_new_one() {
+    let (storage, mut server) = open().await;
+    let state = State::new(storage);
+    let empty = state.fetch("registry").await.unwrap();
+    state
+        .store(empty.mutate(b"v1".to_vec()))
+        .await
+        .unwrap()
+        .unwrap();
+
+    server.restart_empty();
+    // Operations fail until the client hears that its session expired.
+    let started = std::time::Instant::now();
+    let fetched = loop {
+        match state.fetch("registry").await {
+            Ok(fetched) => break fetched,
+            Err(error) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "no new session: {error}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert!(fetched.value().is_empty(), "the new ensemble has no entry");
+    let stored = state
+        .store(fetched.mutate(b"v2".to_vec()))
+        .await
+        .unwrap()
+        .expect("nobody races us");
+    assert_eq!(state.fetch("registry").await.unwrap(), stored);
 }
 
 #[tokio::test]

@@ -69,6 +69,18 @@ impl ZooKeeper {
         self.launch();
     }
 
+    /// Starts the server again on the same port with no data: ZooKeeper
+    /// knows none of the old sessions (their clients are told they expired)
+    /// and none of the znodes.
+    pub fn restart_empty(&mut self) {
+        self.kill();
+        let data = self.dir.path().join("data");
+        if data.exists() {
+            std::fs::remove_dir_all(&data).expect("remove ZooKeeper's data");
+        }
+        self.launch();
+    }
+
     fn launch(&mut self) {
         let classpath = format!("{}:{ZOOKEEPER_JAR}", self.dir.path().display());
         let child = Command::new("java")
