@@ -18,6 +18,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::cluster::{
     Cluster, FINISHED_COMMAND_TASK, command_tasks, events, go_program, run_client, task_states,
     wait_for_completion,
@@ -60,10 +62,9 @@ async fn assert_two_tasks_finished(cluster: &Cluster, seen: &[Json], prefix: &st
 }
 
 /// The v0 program's run of two tasks, told of the master at `address`.
-async fn v0_driver_runs_two_tasks(cluster: &Cluster, address: &str) {
-    let (_scratch, program) = go_program("v0scheduler");
+async fn v0_driver_runs_two_tasks(program: &Path, cluster: &Cluster, address: &str) {
     let seen = run_client(
-        &program,
+        program,
         &[format!("-master={address}"), "-logtostderr".to_owned()],
     )
     .await;
@@ -88,8 +89,9 @@ async fn v0_driver_runs_two_tasks(cluster: &Cluster, address: &str) {
 
 #[tokio::test]
 async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
+    let (_scratch, program) = go_program("v0scheduler");
     let cluster = cluster().await;
-    v0_driver_runs_two_tasks(&cluster, &cluster.master_address()).await;
+    v0_driver_runs_two_tasks(&program, &cluster, &cluster.master_address()).await;
     cluster.stop().await;
 }
 
@@ -97,18 +99,24 @@ async fn the_v0_driver_registers_launches_two_tasks_and_sees_them_finish() {
 /// the standby redirects to the leader's) and registers with the leader.
 #[tokio::test]
 async fn the_v0_driver_finds_the_leader_through_a_standby() {
+    let (_scratch, program) = go_program("v0scheduler");
     let zk = ZooKeeper::start();
     let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
-    v0_driver_runs_two_tasks(&cluster, &standby.runtime.address().to_string()).await;
+    let standby = standby.runtime.address().to_string();
+    v0_driver_runs_two_tasks(&program, &cluster, &standby).await;
     cluster.stop().await;
 }
 
 /// The v1 program's run of two tasks in `codec` (`protobuf` or `json`),
 /// told of the master at `address`.
-async fn v1_scheduler_runs_two_tasks(cluster: &Cluster, address: &str, codec: &str) {
-    let (_scratch, program) = go_program("v1scheduler");
+async fn v1_scheduler_runs_two_tasks(
+    program: &Path,
+    cluster: &Cluster,
+    address: &str,
+    codec: &str,
+) {
     let seen = run_client(
-        &program,
+        program,
         &[
             format!("-master={address}"),
             "-frameworks=1".to_owned(),
@@ -131,8 +139,9 @@ async fn v1_scheduler_runs_two_tasks(cluster: &Cluster, address: &str, codec: &s
 
 #[tokio::test]
 async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finish() {
+    let (_scratch, program) = go_program("v1scheduler");
     let cluster = cluster().await;
-    v1_scheduler_runs_two_tasks(&cluster, &cluster.master_address(), "protobuf").await;
+    v1_scheduler_runs_two_tasks(&program, &cluster, &cluster.master_address(), "protobuf").await;
     cluster.stop().await;
 }
 
@@ -140,17 +149,19 @@ async fn the_v1_http_scheduler_subscribes_launches_two_tasks_and_sees_them_finis
 /// (`"failover_timeout":3.6e+06`); Mesos takes both.
 #[tokio::test]
 async fn the_v1_http_scheduler_does_the_same_in_json() {
+    let (_scratch, program) = go_program("v1scheduler");
     let cluster = cluster().await;
-    v1_scheduler_runs_two_tasks(&cluster, &cluster.master_address(), "json").await;
+    v1_scheduler_runs_two_tasks(&program, &cluster, &cluster.master_address(), "json").await;
     cluster.stop().await;
 }
 
 /// Told of a standby, the HTTP scheduler follows its 307 to the leader.
 #[tokio::test]
 async fn the_v1_http_scheduler_follows_a_standby_to_the_leader() {
+    let (_scratch, program) = go_program("v1scheduler");
     let zk = ZooKeeper::start();
     let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
     let standby = standby.runtime.address().to_string();
-    v1_scheduler_runs_two_tasks(&cluster, &standby, "protobuf").await;
+    v1_scheduler_runs_two_tasks(&program, &cluster, &standby, "protobuf").await;
     cluster.stop().await;
 }

@@ -47,32 +47,13 @@ impl Cluster {
 
     /// A leader and a standby electing in ZooKeeper under `zk` (a `zk://`
     /// URL), the leader with `agents` simulated agents; the standby is
-    /// returned beside the cluster once it redirects to the leader. Both
-    /// keep Mesos's default ZooKeeper session timeout (10 s): a shorter one
-    /// can expire on a loaded machine, and the leader would then stop.
+    /// returned beside the cluster once it redirects to the leader.
     pub async fn elected(
         zk: &str,
         agents: usize,
         runner: Arc<dyn TaskRunner>,
     ) -> (Cluster, master::Master) {
-        let zk = format!("--zk={zk}");
-        let leader = super::start(&[&zk]).await;
-        let standby = master::MasterBuilder::new(super::flags(&[&zk]))
-            .start()
-            .await
-            .expect("the standby starts");
-        let started = std::time::Instant::now();
-        while super::ha::get(standby.runtime.address(), "/master/redirect")
-            .await
-            .header("Location")
-            != Some(super::ha::base_url(&leader).as_str())
-        {
-            assert!(
-                started.elapsed() < CLIENT_PATIENCE,
-                "the standby never redirected to the leader"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let (leader, standby) = super::ha::leader_and_standby(zk, &[]).await;
         (Cluster::with_master(leader, agents, runner).await, standby)
     }
 
@@ -115,7 +96,8 @@ impl Cluster {
 
 /// One of our Go programs under `tests/go/src/<name>/`, built against
 /// Debian's mesos-go 0.0.6; the binary lives as long as the returned
-/// directory.
+/// directory. The build blocks its thread: call it before starting
+/// masters, whose ZooKeeper sessions and timers must keep running.
 pub fn go_program(name: &str) -> (tempfile::TempDir, PathBuf) {
     let scratch = tempfile::tempdir().unwrap();
     let main_go = Path::new(env!("CARGO_MANIFEST_DIR"))
