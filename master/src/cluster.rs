@@ -6,11 +6,15 @@
 //! [`crate::operator`]). Like the agents, they sit in persistent maps so
 //! that the read view copies them in O(1).
 
+use crate::master::MasterProcess;
 use imbl::OrdMap;
+use libprocess::Context;
+use proto::mesos::WeightInfo;
 use proto::mesos::internal::Registry;
 use proto::mesos::maintenance::Schedule;
 use proto::mesos::quota::QuotaConfig;
 use proto::mesos::{MachineId, MachineInfo, machine_info};
+use registry::Operation;
 
 /// A machine as maintenance names it: hostname and IP, either may be empty.
 pub(crate) type MachineKey = (String, String);
@@ -63,5 +67,72 @@ impl ClusterSettings {
         self.machines
             .get(machine)
             .is_some_and(|m| m.mode() == machine_info::Mode::Down)
+    }
+}
+
+/// `--weights=role=weight,...` (deprecated in Mesos, still honoured).
+fn weights_flag(text: &str) -> Result<Vec<WeightInfo>, String> {
+    text.split(',')
+        .filter(|token| !token.is_empty())
+        .map(|token| {
+            let (role, weight) = token.split_once('=').ok_or_else(|| {
+                format!("Invalid weight: '{token}'. --weights should be of the form 'role=weight,role=weight'")
+            })?;
+            resources::roles::validate(role)
+                .map_err(|_| format!("Invalid weight: '{token}'. {role} is not a valid role"))?;
+            let weight: f64 = weight.parse().unwrap_or(0.0);
+            if weight <= 0.0 {
+                return Err(format!("Invalid weight: '{token}'. Weights must be positive"));
+            }
+            Ok(WeightInfo {
+                weight,
+                role: Some(role.to_owned()),
+            })
+        })
+        .collect()
+}
+
+impl MasterProcess {
+    /// Takes the operator's settings from the recovered registry and tells
+    /// the allocator. As in Mesos, `--weights` applies (and is recorded)
+    /// only when the registry has no weights.
+    pub(crate) fn recover_cluster(&mut self, ctx: &Context<Self>, registry: &Registry) {
+        self.cluster = ClusterSettings::from_registry(registry);
+        if let Some(flag) = self.flags.weights.clone() {
+            if !self.cluster.weights.is_empty() {
+                tracing::warn!(
+                    weights = %flag,
+                    "ignoring --weights and recovering the weights from the registry"
+                );
+            } else {
+                match weights_flag(&flag) {
+                    Ok(weights) => {
+                        for info in &weights {
+                            self.cluster
+                                .weights
+                                .insert(info.role.clone().unwrap_or_default(), info.weight);
+                        }
+                        self.apply(ctx, Operation::UpdateWeights(weights), |_, _, _| {});
+                    }
+                    Err(error) => tracing::error!("{error}; ignoring --weights"),
+                }
+            }
+        }
+        let weights: Vec<WeightInfo> = self
+            .cluster
+            .weights
+            .iter()
+            .map(|(role, weight)| WeightInfo {
+                weight: *weight,
+                role: Some(role.clone()),
+            })
+            .collect();
+        self.allocator.update_weights(&weights);
+        for (role, config) in &self.cluster.quotas {
+            match allocator::Quota::from_config(config) {
+                Ok(quota) => self.allocator.update_quota(role, quota),
+                Err(error) => tracing::error!(%role, %error, "ignoring a recovered quota"),
+            }
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! The master's JSON endpoints: `/version` (its own process, as in Mesos),
 //! and the master's `/health`, `/flags`, `/redirect`, `/state`,
-//! `/state-summary`, `/slaves`, `/roles`, `/weights`, `/quota` and
-//! `/maintenance/*` — each also reachable without the `/master` prefix
-//! through the delegate.
+//! `/state-summary`, `/slaves`, `/frameworks`, `/tasks`, `/roles`,
+//! `/weights`, `/quota` and `/maintenance/schedule` and `/status`; and the
+//! changes `/weights` (`PUT`), `/maintenance/schedule` (`POST`),
+//! `/machine/down`, `/machine/up` and `/teardown` — each also reachable
+//! without the `/master` prefix through the delegate.
 //!
 //! # On a standby
 //!
@@ -30,9 +32,9 @@
 use crate::authorization::Viewer;
 use crate::json;
 use crate::master::MasterProcess;
-use crate::operator::render_off_master;
+use crate::operator::{queries, render_off_master};
 use crate::read_view::ReadView;
-use authentication::READONLY_REALM;
+use authentication::{READONLY_REALM, READWRITE_REALM};
 use http::{HeaderValue, StatusCode};
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
 use proto::mesos::Resource;
@@ -95,38 +97,50 @@ fn read_only(
               ctx: &mut Context<MasterProcess>,
               request: Request|
               -> Reply {
-            if on_standby == OnStandby::Redirect
-                && let Some(redirect) = redirect_unless_leading(master, &request)
-            {
-                return redirect.into();
-            }
-            let view = master.read_view(ctx.pid());
-            let jsonp = request.query_param("jsonp");
-            let principal = request.principal().and_then(|p| p.value.clone());
-            let viewer = Viewer::fetch(master.authorizer.clone(), principal);
-            Reply::later(async move {
-                let viewer = match viewer.await {
-                    Ok(viewer) => viewer,
-                    Err(error) => {
-                        tracing::warn!(%error, "the authorizer failed");
-                        return Response::text(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            format!("Authorization failed: {error}"),
-                        );
-                    }
-                };
-                if !allowed(&viewer) {
-                    return Response::forbidden("");
-                }
-                render_off_master(view, move |view| {
-                    let mut body = render(view);
-                    hide_from(&viewer, &mut body);
-                    json_response(jsonp, &body)
-                })
-                .await
-            })
+            serve_read_only(master, ctx, &request, render, allowed, on_standby)
         },
     );
+}
+
+/// What [`read_only`] answers to one request.
+fn serve_read_only(
+    master: &mut MasterProcess,
+    ctx: &mut Context<MasterProcess>,
+    request: &Request,
+    render: fn(&ReadView) -> Json,
+    allowed: fn(&Viewer) -> bool,
+    on_standby: OnStandby,
+) -> Reply {
+    if on_standby == OnStandby::Redirect
+        && let Some(redirect) = redirect_unless_leading(master, request)
+    {
+        return redirect.into();
+    }
+    let view = master.read_view(ctx.pid());
+    let jsonp = request.query_param("jsonp");
+    let principal = request.principal().and_then(|p| p.value.clone());
+    let viewer = Viewer::fetch(master.authorizer.clone(), principal);
+    Reply::later(async move {
+        let viewer = match viewer.await {
+            Ok(viewer) => viewer,
+            Err(error) => {
+                tracing::warn!(%error, "the authorizer failed");
+                return Response::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Authorization failed: {error}"),
+                );
+            }
+        };
+        if !allowed(&viewer) {
+            return Response::forbidden("");
+        }
+        render_off_master(view, move |view| {
+            let mut body = render(view);
+            hide_from(&viewer, &mut body);
+            json_response(jsonp, &body)
+        })
+        .await
+    })
 }
 
 /// Removes from a rendered state endpoint what `viewer` may not see, as
@@ -237,6 +251,129 @@ pub(crate) fn redirect_or_unavailable(
     })
 }
 
+/// `/tasks`: like the other read-only endpoints, with its query.
+fn read_only_tasks(ctx: &mut Context<MasterProcess>) {
+    ctx.route_authenticated(
+        "/tasks",
+        READONLY_REALM,
+        |master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, request: Request| -> Reply {
+            if let Some(redirect) = redirect_unless_leading(master, &request) {
+                return redirect.into();
+            }
+            let view = master.read_view(ctx.pid());
+            let jsonp = request.query_param("jsonp");
+            let query = json::TasksQuery::parse(|name| request.query_param(name));
+            let principal = request.principal().and_then(|p| p.value.clone());
+            let viewer = Viewer::fetch(master.authorizer.clone(), principal);
+            Reply::later(async move {
+                let viewer = match viewer.await {
+                    Ok(viewer) => viewer,
+                    Err(error) => {
+                        return Response::text(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            format!("Authorization failed: {error}"),
+                        );
+                    }
+                };
+                render_off_master(view, move |view| {
+                    json_response(
+                        jsonp,
+                        &json::tasks(view, &query, |task, framework| viewer.task(task, framework)),
+                    )
+                })
+                .await
+            })
+        },
+    );
+}
+
+/// What a change endpoint makes of its body: the reply, or a `400` text.
+type Change = fn(&mut MasterProcess, &mut Context<MasterProcess>, &[u8]) -> Result<Reply, String>;
+
+fn parse<M: prost::Message + prost::Name + Default>(body: &[u8]) -> Result<M, String> {
+    let value: Json =
+        serde_json::from_slice(body).map_err(|e| format!("Failed to parse body into JSON: {e}"))?;
+    proto::json::from_value(&value).map_err(|e| format!("Failed to convert JSON: {e}"))
+}
+
+fn parse_list<M: prost::Message + prost::Name + Default>(body: &[u8]) -> Result<Vec<M>, String> {
+    let value: Json =
+        serde_json::from_slice(body).map_err(|e| format!("Failed to parse body into JSON: {e}"))?;
+    let Json::Array(items) = value else {
+        return Err("Expecting a JSON array".into());
+    };
+    items
+        .iter()
+        .map(|item| {
+            proto::json::from_value(item).map_err(|e| format!("Failed to convert JSON: {e}"))
+        })
+        .collect()
+}
+
+/// What a change endpoint answers to one request with `method`.
+fn serve_change(
+    master: &mut MasterProcess,
+    ctx: &mut Context<MasterProcess>,
+    request: &Request,
+    method: &http::Method,
+    apply: Change,
+) -> Reply {
+    if let Some(unavailable) = redirect_or_unavailable(master, request) {
+        return unavailable.into();
+    }
+    if request.method() != method {
+        return Response::text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "405 Method Not Allowed. Expecting one of {{ '{method}' }}, but received '{}'.",
+                request.method()
+            ),
+        )
+        .into();
+    }
+    apply(master, ctx, request.body())
+        .unwrap_or_else(|message| Response::bad_request(message).into())
+}
+
+/// Mounts an endpoint that changes the cluster on `method`, in the
+/// read-write realm.
+fn change(ctx: &mut Context<MasterProcess>, path: &str, method: http::Method, apply: Change) {
+    ctx.route_authenticated(
+        path,
+        READWRITE_REALM,
+        move |master: &mut MasterProcess,
+              ctx: &mut Context<MasterProcess>,
+              request: Request|
+              -> Reply { serve_change(master, ctx, &request, &method, apply) },
+    );
+}
+
+/// Mounts an endpoint read with `GET` (as [`read_only`]) and changed with
+/// `method`, in the read-write realm as Mesos has `/weights` and
+/// `/maintenance/schedule`.
+fn read_or_change(
+    ctx: &mut Context<MasterProcess>,
+    path: &str,
+    render: fn(&ReadView) -> Json,
+    method: http::Method,
+    apply: Change,
+) {
+    ctx.route_authenticated(
+        path,
+        READWRITE_REALM,
+        move |master: &mut MasterProcess,
+              ctx: &mut Context<MasterProcess>,
+              request: Request|
+              -> Reply {
+            if *request.method() == http::Method::GET {
+                serve_read_only(master, ctx, &request, render, |_| true, OnStandby::Redirect)
+            } else {
+                serve_change(master, ctx, &request, &method, apply)
+            }
+        },
+    );
+}
+
 /// Mounts the master's routes on its process.
 pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
     ctx.route(
@@ -252,9 +389,65 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
         ("/state-summary", json::state_summary),
         ("/slaves", json::slaves),
         ("/roles", json::roles),
+        ("/frameworks", json::frameworks),
+        ("/maintenance/status", |view| {
+            proto::json::to_value(&queries::maintenance_status(view))
+        }),
+        ("/quota", |view| {
+            let status = proto::mesos::quota::QuotaStatus {
+                configs: view.cluster.quotas.values().cloned().collect(),
+                ..Default::default()
+            };
+            proto::json::to_value(&status)
+        }),
     ] {
         read_only(ctx, path, render, anyone, OnStandby::Redirect);
     }
+    read_only_tasks(ctx);
+    read_or_change(
+        ctx,
+        "/weights",
+        |view| {
+            Json::Array(
+                view.cluster
+                    .weights
+                    .iter()
+                    .map(|(role, weight)| serde_json::json!({"weight": weight, "role": role}))
+                    .collect(),
+            )
+        },
+        http::Method::PUT,
+        |master, ctx, body| Ok(master.update_weights(ctx, parse_list(body)?)),
+    );
+    read_or_change(
+        ctx,
+        "/maintenance/schedule",
+        |view| proto::json::to_value(&view.cluster.schedule),
+        http::Method::POST,
+        |master, ctx, body| Ok(master.update_schedule(ctx, parse(body)?)),
+    );
+    change(
+        ctx,
+        "/machine/down",
+        http::Method::POST,
+        |master, ctx, body| Ok(master.start_maintenance(ctx, parse_list(body)?)),
+    );
+    change(
+        ctx,
+        "/machine/up",
+        http::Method::POST,
+        |master, ctx, body| Ok(master.stop_maintenance(ctx, parse_list(body)?)),
+    );
+    change(ctx, "/teardown", http::Method::POST, |master, ctx, body| {
+        let form = String::from_utf8_lossy(body);
+        let framework = form
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| *name == "frameworkId")
+            .map(|(_, value)| value.to_owned())
+            .ok_or("Missing 'frameworkId' query parameter in the request body")?;
+        Ok(master.teardown_call(ctx, &framework))
+    });
     ctx.route(
         "/redirect",
         |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {

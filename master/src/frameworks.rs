@@ -329,16 +329,20 @@ pub(crate) struct Framework {
     pub connected: bool,
     /// Offered resources: connected and not deactivated by its driver.
     pub active: bool,
+    pub registered_time: SystemTime,
     /// Changes with every resubscription: a failover timer armed before
     /// it is stale.
     pub reregistered_time: Option<SystemTime>,
+    /// When it was removed, for completed frameworks.
+    pub unregistered_time: Option<SystemTime>,
     /// Outstanding offer ids.
     pub offers: BTreeSet<String>,
     /// Ids of its live tasks (kept in [`crate::tasks::Tasks`]).
     pub tasks: BTreeSet<String>,
     /// Its terminal tasks, oldest first, at most
-    /// `--max_completed_tasks_per_framework`.
-    pub completed_tasks: VecDeque<Task>,
+    /// `--max_completed_tasks_per_framework`; persistent, so that the read
+    /// view copies them in O(1).
+    pub completed_tasks: imbl::Vector<Task>,
     /// Executors it runs, by agent then executor id.
     pub executors: HashMap<String, BTreeMap<String, ExecutorInfo>>,
     pub suppressed_roles: BTreeSet<String>,
@@ -356,10 +360,12 @@ impl Framework {
             http: None,
             connected: false,
             active: false,
+            registered_time: SystemTime::now(),
             reregistered_time: None,
+            unregistered_time: None,
             offers: BTreeSet::new(),
             tasks: BTreeSet::new(),
-            completed_tasks: VecDeque::new(),
+            completed_tasks: imbl::Vector::new(),
             executors: HashMap::new(),
             suppressed_roles: BTreeSet::new(),
             failover_timer: None,
@@ -522,7 +528,8 @@ impl Frameworks {
     }
 
     /// Keeps a removed framework among the completed ones.
-    pub fn archive(&mut self, framework: Framework, max: usize) {
+    pub fn archive(&mut self, mut framework: Framework, max: usize) {
+        framework.unregistered_time = Some(SystemTime::now());
         if max == 0 {
             return;
         }

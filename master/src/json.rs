@@ -5,8 +5,8 @@
 //! `src/common/http.cpp`), rendered from a [`ReadView`] off the master.
 
 use crate::agents::{Agent, Agents};
-use crate::read_view::ReadView;
-use proto::mesos::{MasterInfo, SlaveInfo, value};
+use crate::read_view::{FrameworkView, ReadView};
+use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskStatus, framework_info, value};
 use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -139,13 +139,44 @@ fn agent_info(info: &SlaveInfo) -> Map<String, Json> {
     out
 }
 
+/// What an agent's tasks and executors use, and what is offered of it.
+struct AgentUsage {
+    used: Resources,
+    offered: Resources,
+}
+
+impl AgentUsage {
+    fn of(view: &ReadView, agent: &Agent) -> AgentUsage {
+        let id = agent.id();
+        let tasks = view
+            .tasks
+            .values()
+            .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
+            .fold(Resources::new(), |sum, t| &sum + &task_resources(t));
+        let used = view
+            .frameworks
+            .iter()
+            .flat_map(|f| &f.executors)
+            .filter(|(agent, _)| agent == id)
+            .filter_map(|(_, e)| Resources::from_protos(&e.resources).ok())
+            .fold(tasks, |sum, r| &sum + &r);
+        let offered = view
+            .frameworks
+            .iter()
+            .flat_map(|f| &f.offers)
+            .filter(|o| o.agent_id == id)
+            .fold(Resources::new(), |sum, o| &sum + &o.resources);
+        AgentUsage { used, offered }
+    }
+}
+
 /// Mesos's `SlaveWriter`; with `full`, the `*_full` fields `/slaves` adds.
-fn agent(agents: &Agents, agent: &Agent, full: bool) -> Json {
-    let mut out = agent_summary(agents, agent);
+fn agent(view: &ReadView, agent: &Agent, full: bool) -> Json {
+    let usage = AgentUsage::of(view, agent);
+    let mut out = agent_summary(&view.agents, agent, &usage);
     if full {
         let reservations = agent.total.reservations();
-        let used = Resources::new();
-        let offered = Resources::new();
+        let AgentUsage { used, offered } = usage;
         out.insert(
             "reserved_resources_full".into(),
             Json::Object(
@@ -166,7 +197,7 @@ fn agent(agents: &Agents, agent: &Agent, full: bool) -> Json {
 }
 
 /// The fields `/state`, `/slaves` and `/state-summary` all show of an agent.
-fn agent_summary(agents: &Agents, agent: &Agent) -> Map<String, Json> {
+fn agent_summary(agents: &Agents, agent: &Agent, usage: &AgentUsage) -> Map<String, Json> {
     let id = agent.id();
     let mut out = agent_info(&agent.info);
     out.insert("pid".into(), json!(agent.pid.to_string()));
@@ -177,13 +208,13 @@ fn agent_summary(agents: &Agents, agent: &Agent) -> Map<String, Json> {
     if let Some(at) = agent.reregistered_time {
         out.insert("reregistered_time".into(), json!(seconds(at)));
     }
-    // Frameworks do not use or get offered anything yet.
-    let used = Resources::new();
-    let offered = Resources::new();
     let reservations = agent.total.reservations();
     out.insert("resources".into(), resources_summary(&agent.total));
-    out.insert("used_resources".into(), resources_summary(&used));
-    out.insert("offered_resources".into(), resources_summary(&offered));
+    out.insert("used_resources".into(), resources_summary(&usage.used));
+    out.insert(
+        "offered_resources".into(),
+        resources_summary(&usage.offered),
+    );
     out.insert(
         "reserved_resources".into(),
         Json::Object(
@@ -245,7 +276,7 @@ pub fn slaves(view: &ReadView) -> Json {
         "slaves": agents
             .registered
             .values()
-            .map(|a| agent(agents, a, true))
+            .map(|a| agent(view, a, true))
             .collect::<Vec<_>>(),
         "recovered_slaves": recovered_agents(agents),
     })
@@ -319,18 +350,15 @@ pub fn state(master: &ReadView) -> Json {
             .agents
             .registered
             .values()
-            .map(|a| agent(&master.agents, a, false))
+            .map(|a| agent(master, a, false))
             .collect(),
     );
     out.insert("recovered_slaves".into(), recovered_agents(&master.agents));
-    for empty in [
-        "frameworks",
-        "completed_frameworks",
-        "orphan_tasks",
-        "unregistered_frameworks",
-    ] {
-        out.insert(empty.into(), json!([]));
-    }
+    framework_lists(master, &mut out);
+    // Since Mesos 1.5 agents' tasks always have their frameworks listed,
+    // so these two stay empty, as Mesos keeps them for compatibility.
+    out.insert("orphan_tasks".into(), json!([]));
+    out.insert("unregistered_frameworks".into(), json!([]));
     Json::Object(out)
 }
 
@@ -356,17 +384,15 @@ pub fn state_summary(view: &ReadView) -> Json {
         .registered
         .values()
         .map(|a| {
-            let mut out = agent_summary(agents, a);
-            for state in SUMMARY_TASK_STATES {
-                let count = a
-                    .tasks
-                    .iter()
-                    .filter(|task| task.state().as_str_name() == state)
-                    .count();
-                out.insert(state.into(), json!(count));
-            }
-            let mut frameworks: Vec<&str> = a
+            let usage = AgentUsage::of(view, a);
+            let mut out = agent_summary(agents, a, &usage);
+            let tasks: Vec<&Task> = view
                 .tasks
+                .values()
+                .filter(|t| t.slave_id.value == a.id())
+                .collect();
+            count_states(&mut out, &tasks);
+            let mut frameworks: Vec<&str> = tasks
                 .iter()
                 .map(|task| task.framework_id.value.as_str())
                 .collect();
@@ -376,11 +402,41 @@ pub fn state_summary(view: &ReadView) -> Json {
             Json::Object(out)
         })
         .collect();
+    let frameworks: Vec<Json> = view
+        .frameworks
+        .iter()
+        .map(|f| {
+            let tasks = live_tasks(view, f.id());
+            let mut out = framework_summary(f, &used_by(&tasks));
+            let with_completed: Vec<&Task> = tasks
+                .iter()
+                .copied()
+                .chain(f.completed_tasks.iter())
+                .collect();
+            count_states(&mut out, &with_completed);
+            let mut agents: Vec<&str> = tasks.iter().map(|t| t.slave_id.value.as_str()).collect();
+            agents.sort_unstable();
+            agents.dedup();
+            out.insert("slave_ids".into(), json!(agents));
+            Json::Object(out)
+        })
+        .collect();
     json!({
         "hostname": view.info.hostname(),
         "slaves": slaves,
-        "frameworks": [],
+        "frameworks": frameworks,
     })
+}
+
+/// The `TASK_*` counts of `/state-summary`.
+fn count_states(out: &mut Map<String, Json>, tasks: &[&Task]) {
+    for state in SUMMARY_TASK_STATES {
+        let count = tasks
+            .iter()
+            .filter(|task| task.state().as_str_name() == state)
+            .count();
+        out.insert(state.into(), json!(count));
+    }
 }
 
 /// Resource quantities as an object of scalar sums by name.
@@ -470,4 +526,346 @@ pub fn roles(view: &ReadView) -> Json {
         })
         .collect();
     json!({ "roles": roles })
+}
+
+/// Mesos's `json(ContainerStatus)`: the container, its networks (labels
+/// as a plain list) and cgroup.
+fn container_status(status: &proto::mesos::ContainerStatus) -> Json {
+    let mut out = Map::new();
+    if let Some(id) = &status.container_id {
+        out.insert("container_id".into(), proto::json::to_value(id));
+    }
+    if !status.network_infos.is_empty() {
+        let networks = status
+            .network_infos
+            .iter()
+            .map(|info| {
+                let mut json = proto::json::to_value(info);
+                if let Some(labels) = json.get_mut("labels") {
+                    *labels = labels["labels"].take();
+                }
+                json
+            })
+            .collect();
+        out.insert("network_infos".into(), Json::Array(networks));
+    }
+    if let Some(cgroup) = &status.cgroup_info {
+        out.insert("cgroup_info".into(), proto::json::to_value(cgroup));
+    }
+    Json::Object(out)
+}
+
+/// Mesos's `json(TaskStatus)`.
+fn task_status(status: &TaskStatus) -> Json {
+    let mut out = Map::new();
+    out.insert("state".into(), json!(status.state().as_str_name()));
+    out.insert("timestamp".into(), json!(status.timestamp));
+    if let Some(labels) = &status.labels {
+        out.insert(
+            "labels".into(),
+            json!(proto::json::to_value(labels)["labels"]),
+        );
+    }
+    if let Some(container) = &status.container_status {
+        out.insert("container_status".into(), container_status(container));
+    }
+    if let Some(healthy) = status.healthy {
+        out.insert("healthy".into(), json!(healthy));
+    }
+    Json::Object(out)
+}
+
+fn task_resources(task: &Task) -> Resources {
+    Resources::from_protos(&task.resources).unwrap_or_default()
+}
+
+/// Mesos's `json(Task)`.
+pub(crate) fn task(task: &Task) -> Json {
+    let resources = task_resources(task);
+    let role = task
+        .resources
+        .first()
+        .and_then(|r| r.allocation_info.as_ref())
+        .and_then(|a| a.role.clone())
+        .unwrap_or_default();
+    let mut out = Map::new();
+    out.insert("id".into(), json!(task.task_id.value));
+    out.insert("name".into(), json!(task.name));
+    out.insert("framework_id".into(), json!(task.framework_id.value));
+    out.insert(
+        "executor_id".into(),
+        json!(
+            task.executor_id
+                .as_ref()
+                .map(|id| id.value.as_str())
+                .unwrap_or_default()
+        ),
+    );
+    out.insert("slave_id".into(), json!(task.slave_id.value));
+    out.insert("state".into(), json!(task.state().as_str_name()));
+    out.insert("resources".into(), resources_summary(&resources));
+    if !task.limits.is_empty() {
+        out.insert(
+            "limits".into(),
+            Json::Object(
+                task.limits
+                    .iter()
+                    .map(|(name, limit)| (name.clone(), json!(limit.value)))
+                    .collect(),
+            ),
+        );
+    }
+    out.insert("role".into(), json!(role));
+    out.insert(
+        "statuses".into(),
+        Json::Array(task.statuses.iter().map(task_status).collect()),
+    );
+    if let Some(user) = &task.user {
+        out.insert("user".into(), json!(user));
+    }
+    if let Some(labels) = &task.labels {
+        out.insert(
+            "labels".into(),
+            json!(proto::json::to_value(labels)["labels"]),
+        );
+    }
+    if let Some(discovery) = &task.discovery {
+        out.insert("discovery".into(), proto::json::to_value(discovery));
+    }
+    if let Some(container) = &task.container {
+        out.insert("container".into(), proto::json::to_value(container));
+    }
+    if let Some(check) = &task.health_check {
+        out.insert("health_check".into(), proto::json::to_value(check));
+    }
+    Json::Object(out)
+}
+
+/// The live tasks of framework `id`, in task id order.
+fn live_tasks<'a>(view: &'a ReadView, id: &str) -> Vec<&'a Task> {
+    let mut tasks: Vec<&Task> = view
+        .tasks
+        .iter()
+        .filter(|((framework, _), _)| framework == id)
+        .map(|(_, task)| task)
+        .collect();
+    tasks.sort_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
+    tasks
+}
+
+fn used_by(tasks: &[&Task]) -> Resources {
+    tasks
+        .iter()
+        .filter(|t| !crate::tasks::is_terminal(t.state()))
+        .fold(Resources::new(), |sum, t| &sum + &task_resources(t))
+}
+
+fn offered(framework: &FrameworkView) -> Resources {
+    framework
+        .offers
+        .iter()
+        .fold(Resources::new(), |sum, o| &sum + &o.resources)
+}
+
+/// Mesos's `Summary<Framework>`: what `/state-summary` shows of one.
+fn framework_summary(framework: &FrameworkView, used: &Resources) -> Map<String, Json> {
+    let info = &framework.info;
+    let mut out = Map::new();
+    out.insert("id".into(), json!(framework.id()));
+    out.insert("name".into(), json!(info.name));
+    out.insert("used_resources".into(), resources_summary(used));
+    out.insert(
+        "offered_resources".into(),
+        resources_summary(&offered(framework)),
+    );
+    out.insert(
+        "capabilities".into(),
+        Json::Array(
+            info.capabilities
+                .iter()
+                .filter_map(|c| {
+                    c.r#type
+                        .and_then(|t| framework_info::capability::Type::try_from(t).ok())
+                })
+                .map(|t| json!(t.as_str_name()))
+                .collect(),
+        ),
+    );
+    out.insert("hostname".into(), json!(info.hostname()));
+    out.insert("webui_url".into(), json!(info.webui_url()));
+    out.insert("active".into(), json!(framework.active));
+    out.insert("connected".into(), json!(framework.connected));
+    out.insert("recovered".into(), json!(framework.recovered));
+    out
+}
+
+/// Mesos's `FullFrameworkWriter`.
+fn framework(view: &ReadView, framework: &FrameworkView) -> Json {
+    let tasks = live_tasks(view, framework.id());
+    let used = used_by(&tasks);
+    let info = &framework.info;
+    let mut out = framework_summary(framework, &used);
+    out.insert("user".into(), json!(info.user));
+    out.insert("failover_timeout".into(), json!(info.failover_timeout()));
+    out.insert("checkpoint".into(), json!(info.checkpoint()));
+    out.insert(
+        "registered_time".into(),
+        json!(seconds(framework.registered_time)),
+    );
+    out.insert(
+        "unregistered_time".into(),
+        json!(framework.unregistered_time.map(seconds).unwrap_or_default()),
+    );
+    if let Some(principal) = &info.principal {
+        out.insert("principal".into(), json!(principal));
+    }
+    out.insert("resources".into(), resources_summary(&used));
+    if let Some(at) = framework.reregistered_time {
+        out.insert("reregistered_time".into(), json!(seconds(at)));
+    }
+    let multi_role = info
+        .capabilities
+        .iter()
+        .any(|c| c.r#type() == framework_info::capability::Type::MultiRole);
+    if multi_role {
+        out.insert("roles".into(), json!(info.roles));
+    } else {
+        out.insert("role".into(), json!(info.role()));
+    }
+    let (unreachable, live): (Vec<&Task>, Vec<&Task>) = tasks
+        .into_iter()
+        .partition(|t| t.state() == proto::mesos::TaskState::TaskUnreachable);
+    out.insert("tasks".into(), live.into_iter().map(task).collect());
+    out.insert(
+        "unreachable_tasks".into(),
+        unreachable.into_iter().map(task).collect(),
+    );
+    out.insert(
+        "completed_tasks".into(),
+        framework.completed_tasks.iter().map(task).collect(),
+    );
+    out.insert(
+        "offers".into(),
+        framework
+            .offers
+            .iter()
+            .map(|offer| {
+                json!({
+                    "id": offer.id,
+                    "framework_id": framework.id(),
+                    "slave_id": offer.agent_id,
+                    "resources": resources_summary(&offer.resources),
+                })
+            })
+            .collect(),
+    );
+    out.insert(
+        "executors".into(),
+        framework
+            .executors
+            .iter()
+            .map(|(agent, executor)| {
+                let mut json = proto::json::to_value(executor);
+                json["slave_id"] = json!(agent);
+                json
+            })
+            .collect(),
+    );
+    out.insert("offer_constraints".into(), json!({}));
+    Json::Object(out)
+}
+
+/// The `frameworks` and `completed_frameworks` lists of `/state` and
+/// `/frameworks`.
+fn framework_lists(view: &ReadView, out: &mut Map<String, Json>) {
+    out.insert(
+        "frameworks".into(),
+        view.frameworks.iter().map(|f| framework(view, f)).collect(),
+    );
+    out.insert(
+        "completed_frameworks".into(),
+        view.completed_frameworks
+            .iter()
+            .map(|f| framework(view, f))
+            .collect(),
+    );
+}
+
+/// `/master/frameworks`.
+pub fn frameworks(view: &ReadView) -> Json {
+    let mut out = Map::new();
+    framework_lists(view, &mut out);
+    out.insert("unregistered_frameworks".into(), json!([]));
+    Json::Object(out)
+}
+
+/// `/master/tasks`: `limit` (100) tasks from `offset` of the live,
+/// unreachable and completed ones, newest (`order=des`, the default) or
+/// oldest first by their first status, filtered by `framework_id` and
+/// `task_id`.
+pub fn tasks(
+    view: &ReadView,
+    query: &TasksQuery,
+    visible: impl Fn(&Task, &proto::mesos::FrameworkInfo) -> bool,
+) -> Json {
+    let mut selected: Vec<&Task> = view
+        .frameworks
+        .iter()
+        .chain(&view.completed_frameworks)
+        .filter(|f| query.framework_id.as_deref().is_none_or(|id| id == f.id()))
+        .flat_map(|f| {
+            live_tasks(view, f.id())
+                .into_iter()
+                .chain(f.completed_tasks.iter())
+                .filter(|task| visible(task, &f.info))
+        })
+        .filter(|t| {
+            query
+                .task_id
+                .as_deref()
+                .is_none_or(|id| id == t.task_id.value)
+        })
+        .collect();
+    let started = |t: &Task| {
+        t.statuses
+            .first()
+            .and_then(|s| s.timestamp)
+            .unwrap_or_default()
+    };
+    selected.sort_by(|a, b| started(a).total_cmp(&started(b)));
+    if !query.ascending {
+        selected.reverse();
+    }
+    json!({
+        "tasks": selected
+            .into_iter()
+            .skip(query.offset)
+            .take(query.limit)
+            .map(task)
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The query of `/master/tasks`.
+#[derive(Debug, Clone)]
+pub struct TasksQuery {
+    pub limit: usize,
+    pub offset: usize,
+    pub ascending: bool,
+    pub framework_id: Option<String>,
+    pub task_id: Option<String>,
+}
+
+impl TasksQuery {
+    /// Mesos's defaults for what is missing or not a number.
+    pub fn parse(param: impl Fn(&str) -> Option<String>) -> TasksQuery {
+        let number = |name: &str| param(name).and_then(|v| v.parse::<usize>().ok());
+        TasksQuery {
+            limit: number("limit").unwrap_or(100),
+            offset: number("offset").unwrap_or(0),
+            ascending: param("order").as_deref() == Some("asc"),
+            framework_id: param("framework_id"),
+            task_id: param("task_id"),
+        }
+    }
 }

@@ -226,13 +226,13 @@ impl MasterProcess {
         ctx.terminate();
     }
 
-    fn publish_counts(&self) {
+    pub(crate) fn publish_counts(&self) {
         self.metrics.publish(self.agents.counts());
     }
 
     /// Runs `registrar.apply(operation)` and hands the outcome to `then` on
     /// this process.
-    fn apply(
+    pub(crate) fn apply(
         &self,
         ctx: &Context<Self>,
         operation: Operation,
@@ -431,7 +431,6 @@ impl MasterProcess {
                 .gone
                 .insert(gone.id.value.clone(), gone.timestamp);
         }
-        self.cluster = ClusterSettings::from_registry(&registry);
         self.allocator.recover(agents.len(), &HashMap::new());
 
         let expected: Vec<SlaveInfo> = agents.iter().map(|a| a.info.clone()).collect();
@@ -441,6 +440,7 @@ impl MasterProcess {
         ));
         self.schedule_registry_gc(ctx);
         self.registrar = Some(registrar.clone());
+        self.recover_cluster(ctx, &registry);
         let master = ctx.handle();
         tokio::spawn(async move {
             let failure = registrar.failed().await;
@@ -1266,7 +1266,7 @@ impl MasterProcess {
         self.publish_counts();
     }
 
-    fn deactivate(&mut self, ctx: &mut Context<Self>, id: &str) {
+    pub(crate) fn deactivate(&mut self, ctx: &mut Context<Self>, id: &str) {
         self.rescind_agent_offers(ctx, id);
         let Some(agent) = self.agents.registered.get_mut(id) else {
             return;
@@ -1445,7 +1445,7 @@ impl MasterProcess {
     /// Drops a registered agent from the master's and the allocator's
     /// state (its offers rescinded, its tasks lost: see
     /// [`Self::agent_lost`]), stops its health checks and tells the hooks.
-    fn forget_agent(&mut self, ctx: &mut Context<Self>, id: &str, unreachable: bool) {
+    pub(crate) fn forget_agent(&mut self, ctx: &mut Context<Self>, id: &str, unreachable: bool) {
         self.agent_lost(ctx, id, unreachable);
         if let Err(error) = self.allocator.remove_agent(&SlaveId {
             value: id.to_owned(),

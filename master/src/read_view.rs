@@ -9,9 +9,9 @@
 //! parallel, but the master still waits for the batch to finish. Here the
 //! master never renders:
 //!
-//! 1. The records the endpoints show — agents (see [`crate::agents`]), the
-//!    operator's settings (weights, quotas, maintenance) — live in
-//!    persistent maps (`imbl`). Cloning one is O(1) and shares every entry;
+//! 1. The records the endpoints show — agents (see [`crate::agents`]),
+//!    tasks, frameworks' completed tasks, the operator's settings (weights,
+//!    quotas, maintenance) — live in persistent maps (`imbl`). Cloning one is O(1) and shares every entry;
 //!    a later change copies only the path to the entry it changes.
 //! 2. A read request's handler, on the master's mailbox, takes a
 //!    [`ReadView`] — those clones plus a few scalars, microseconds however
@@ -32,10 +32,13 @@
 
 use crate::agents::Agents;
 use crate::cluster::ClusterSettings;
+use crate::frameworks::Framework;
 use crate::master::MasterProcess;
+use crate::tasks::TaskKey;
 use flags::MasterFlags;
 use libprocess::Upid;
-use proto::mesos::MasterInfo;
+use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo, Task};
+use resources::Resources;
 use std::time::SystemTime;
 
 /// The master's state as of one moment, shared by the threads rendering it.
@@ -49,11 +52,87 @@ pub(crate) struct ReadView {
     pub leader: Option<MasterInfo>,
     pub agents: Agents,
     pub cluster: ClusterSettings,
+    pub frameworks: Vec<FrameworkView>,
+    pub completed_frameworks: Vec<FrameworkView>,
+    /// Every live task, of registered frameworks or not.
+    pub tasks: imbl::HashMap<TaskKey, Task>,
+}
+
+/// What the endpoints show of a framework: its own fields, its outstanding
+/// offers and executors (few), its completed tasks (shared, O(1)). Its live
+/// tasks are in [`ReadView::tasks`].
+#[derive(Debug)]
+pub(crate) struct FrameworkView {
+    pub info: FrameworkInfo,
+    pub active: bool,
+    pub connected: bool,
+    /// Registered with this master since its failover (not only recovered
+    /// from an agent's report).
+    pub recovered: bool,
+    pub registered_time: SystemTime,
+    pub reregistered_time: Option<SystemTime>,
+    pub unregistered_time: Option<SystemTime>,
+    pub offers: Vec<OfferView>,
+    /// (agent id, executor).
+    pub executors: Vec<(String, ExecutorInfo)>,
+    pub completed_tasks: imbl::Vector<Task>,
+}
+
+#[derive(Debug)]
+pub(crate) struct OfferView {
+    pub id: String,
+    pub agent_id: String,
+    pub resources: Resources,
+}
+
+impl FrameworkView {
+    pub fn id(&self) -> &str {
+        self.info
+            .id
+            .as_ref()
+            .map(|id| id.value.as_str())
+            .unwrap_or_default()
+    }
+
+    fn of(master: &MasterProcess, framework: &Framework) -> FrameworkView {
+        FrameworkView {
+            info: framework.info.clone(),
+            active: framework.active,
+            connected: framework.connected,
+            recovered: false,
+            registered_time: framework.registered_time,
+            reregistered_time: framework.reregistered_time,
+            unregistered_time: framework.unregistered_time,
+            offers: framework
+                .offers
+                .iter()
+                .filter_map(|id| {
+                    let record = master.offers.outstanding.get(id)?;
+                    Some(OfferView {
+                        id: id.clone(),
+                        agent_id: record.agent_id.clone(),
+                        resources: record.resources.clone(),
+                    })
+                })
+                .collect(),
+            executors: framework
+                .executors
+                .iter()
+                .flat_map(|(agent, executors)| {
+                    executors
+                        .values()
+                        .map(move |executor| (agent.clone(), executor.clone()))
+                })
+                .collect(),
+            completed_tasks: framework.completed_tasks.clone(),
+        }
+    }
 }
 
 impl MasterProcess {
-    /// The view of the master's state now. O(1) in the number of agents:
-    /// see the module documentation.
+    /// The view of the master's state now: O(1) in the number of agents
+    /// and tasks, O(frameworks) for the frameworks' own fields. See the
+    /// module documentation.
     pub(crate) fn read_view(&self, pid: &Upid) -> ReadView {
         ReadView {
             info: self.info.clone(),
@@ -64,6 +143,19 @@ impl MasterProcess {
             leader: self.leader.clone(),
             agents: self.agents.shared_copy(),
             cluster: self.cluster.clone(),
+            frameworks: self
+                .frameworks
+                .registered
+                .values()
+                .map(|f| FrameworkView::of(self, f))
+                .collect(),
+            completed_frameworks: self
+                .frameworks
+                .completed
+                .iter()
+                .map(|f| FrameworkView::of(self, f))
+                .collect(),
+            tasks: self.tasks.shared_copy(),
         }
     }
 }

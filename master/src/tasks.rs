@@ -71,6 +71,11 @@ impl Tasks {
         self.tasks.values()
     }
 
+    /// Every live task, sharing its entries with the master's (O(1)).
+    pub fn shared_copy(&self) -> imbl::HashMap<TaskKey, Task> {
+        self.tasks.clone()
+    }
+
     pub fn insert(&mut self, task: Task) {
         let key = key_of(&task);
         *self.states.entry(task.state).or_default() += 1;
@@ -698,7 +703,16 @@ impl MasterProcess {
             container: info.container.clone(),
             health_check: info.health_check.clone(),
             kill_policy: info.kill_policy,
-            user: framework.info.user.clone().into(),
+            // As Mesos: the command's user, else the executor's; none else.
+            user: info
+                .command
+                .as_ref()
+                .and_then(|c| c.user.clone())
+                .or_else(|| {
+                    info.executor
+                        .as_ref()
+                        .and_then(|e| e.command.as_ref()?.user.clone())
+                }),
             limits: info.limits.clone(),
             ..Task::default()
         };

@@ -16,6 +16,8 @@
 //!
 //! Queries ([`queries`]) take a [`ReadView`] on the master's mailbox (O(1))
 //! and are rendered on a blocking-pool thread: see [`crate::read_view`].
+//! Changes ([`changes`]) run on the master, through the Registrar where
+//! Mesos records them.
 //!
 //! # Authorization
 //!
@@ -23,7 +25,8 @@
 //! ([`Call::principal`]); that is where the authorizer's decision for the
 //! call's action goes.
 
-mod queries;
+mod changes;
+pub(crate) mod queries;
 
 use crate::authorization::{Check, authorize};
 use crate::endpoints;
@@ -148,6 +151,16 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
             let verbosity = ctx.runtime().verbosity();
             off_master(view, move |view| queries::answer(view, verbosity, call))
         }
+        Type::UpdateWeights
+        | Type::UpdateQuota
+        | Type::UpdateMaintenanceSchedule
+        | Type::StartMaintenance
+        | Type::StopMaintenance
+        | Type::DeactivateAgent
+        | Type::ReactivateAgent
+        | Type::DrainAgent
+        | Type::MarkAgentGone
+        | Type::Teardown => changes::dispatch(master, ctx, call),
         other => Response::text(
             StatusCode::NOT_IMPLEMENTED,
             format!("{} is not served by this master yet", other.as_str_name()),
@@ -276,6 +289,11 @@ pub(crate) fn encode(format: Format, response: &V1Response) -> Response {
             HeaderValue::from_static(APPLICATION_PROTOBUF),
         ),
     }
+}
+
+/// A v1 message as its v0 twin (Mesos's `devolve`).
+pub(crate) fn devolve<V0: prost::Message + Default>(v1: &impl prost::Message) -> V0 {
+    V0::decode(v1.encode_to_vec().as_slice()).expect("v0 and v1 messages share a wire format")
 }
 
 /// A v0 message as its v1 twin: the two share their wire format, as

@@ -5,7 +5,7 @@ use super::{Call, Format, encode, evolve};
 use crate::agents::Agent;
 use crate::cluster::machine_key;
 use crate::master::MasterProcess;
-use crate::read_view::ReadView;
+use crate::read_view::{FrameworkView, ReadView};
 use http::StatusCode;
 use libprocess::{Context, Reply, Response};
 use proto::mesos::v1::master::response::{
@@ -74,10 +74,11 @@ pub(super) fn answer(view: &ReadView, verbosity: u32, call: Call) -> Response {
         }
         Type::GetState => response.get_state = Some(state(view)),
         Type::GetAgents => response.get_agents = Some(agents(view)),
-        Type::GetFrameworks => response.get_frameworks = Some(GetFrameworks::default()),
-        Type::GetExecutors => response.get_executors = Some(GetExecutors::default()),
+        Type::GetFrameworks => response.get_frameworks = Some(frameworks(view)),
+        Type::GetExecutors => response.get_executors = Some(executors(view)),
+        // Operations on agents' resources are not tracked by this master.
         Type::GetOperations => response.get_operations = Some(GetOperations::default()),
-        Type::GetTasks => response.get_tasks = Some(GetTasks::default()),
+        Type::GetTasks => response.get_tasks = Some(tasks(view)),
         Type::GetRoles => response.get_roles = Some(roles(view)),
         Type::GetWeights => {
             // Mesos leaves the payload out when no weight was ever set.
@@ -224,8 +225,22 @@ fn agent(view: &ReadView, agent: &Agent) -> response::get_agents::Agent {
         registered_time: Some(time_info(agent.registered_time)),
         reregistered_time: agent.reregistered_time.map(time_info),
         total_resources: endpoint_resources(&agent.total),
-        allocated_resources: Vec::new(),
-        offered_resources: Vec::new(),
+        allocated_resources: endpoint_resources(
+            &view
+                .tasks
+                .values()
+                .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
+                .filter_map(|t| Resources::from_protos(&t.resources).ok())
+                .fold(Resources::new(), |sum, resources| &sum + &resources),
+        ),
+        offered_resources: endpoint_resources(
+            &view
+                .frameworks
+                .iter()
+                .flat_map(|f| &f.offers)
+                .filter(|o| o.agent_id == id)
+                .fold(Resources::new(), |sum, o| &sum + &o.resources),
+        ),
         capabilities: agent.capabilities.iter().map(evolve).collect(),
         resource_providers: agent
             .resource_providers
@@ -256,10 +271,95 @@ pub(crate) fn agents(view: &ReadView) -> GetAgents {
 
 pub(crate) fn state(view: &ReadView) -> GetState {
     GetState {
-        get_tasks: Some(GetTasks::default()),
-        get_executors: Some(GetExecutors::default()),
-        get_frameworks: Some(GetFrameworks::default()),
+        get_tasks: Some(tasks(view)),
+        get_executors: Some(executors(view)),
+        get_frameworks: Some(frameworks(view)),
         get_agents: Some(agents(view)),
+    }
+}
+
+pub(crate) fn framework(
+    view: &ReadView,
+    framework: &FrameworkView,
+) -> response::get_frameworks::Framework {
+    let id = framework.id();
+    let allocated = view
+        .tasks
+        .iter()
+        .filter(|((owner, _), task)| owner == id && !crate::tasks::is_terminal(task.state()))
+        .filter_map(|(_, task)| Resources::from_protos(&task.resources).ok())
+        .fold(Resources::new(), |sum, resources| &sum + &resources);
+    let offered = framework
+        .offers
+        .iter()
+        .fold(Resources::new(), |sum, offer| &sum + &offer.resources);
+    response::get_frameworks::Framework {
+        framework_info: evolve(&framework.info),
+        active: framework.active,
+        connected: framework.connected,
+        recovered: framework.recovered,
+        registered_time: Some(time_info(framework.registered_time)),
+        reregistered_time: Some(time_info(
+            framework
+                .reregistered_time
+                .unwrap_or(framework.registered_time),
+        )),
+        unregistered_time: framework.unregistered_time.map(time_info),
+        offers: Vec::new(),
+        inverse_offers: Vec::new(),
+        allocated_resources: endpoint_resources(&allocated),
+        offered_resources: endpoint_resources(&offered),
+        offer_constraints: Some(Default::default()),
+    }
+}
+
+fn frameworks(view: &ReadView) -> GetFrameworks {
+    GetFrameworks {
+        frameworks: view.frameworks.iter().map(|f| framework(view, f)).collect(),
+        completed_frameworks: view
+            .completed_frameworks
+            .iter()
+            .map(|f| framework(view, f))
+            .collect(),
+        ..GetFrameworks::default()
+    }
+}
+
+fn executors(view: &ReadView) -> GetExecutors {
+    GetExecutors {
+        executors: view
+            .frameworks
+            .iter()
+            .flat_map(|f| &f.executors)
+            .map(|(agent, executor)| response::get_executors::Executor {
+                executor_info: evolve(executor),
+                agent_id: v1::AgentId {
+                    value: agent.clone(),
+                },
+            })
+            .collect(),
+        ..GetExecutors::default()
+    }
+}
+
+fn tasks(view: &ReadView) -> GetTasks {
+    let mut live: Vec<&proto::mesos::Task> = view.tasks.values().collect();
+    live.sort_by(|a, b| {
+        (&a.framework_id.value, &a.task_id.value).cmp(&(&b.framework_id.value, &b.task_id.value))
+    });
+    let (unreachable, live): (Vec<_>, Vec<_>) = live
+        .into_iter()
+        .partition(|t| t.state() == proto::mesos::TaskState::TaskUnreachable);
+    GetTasks {
+        tasks: live.into_iter().map(evolve).collect(),
+        unreachable_tasks: unreachable.into_iter().map(evolve).collect(),
+        completed_tasks: view
+            .frameworks
+            .iter()
+            .chain(&view.completed_frameworks)
+            .flat_map(|f| f.completed_tasks.iter().map(evolve))
+            .collect(),
+        ..GetTasks::default()
     }
 }
 
@@ -279,7 +379,7 @@ fn roles(view: &ReadView) -> response::GetRoles {
 }
 
 /// Machines draining or down, from the schedule's modes.
-fn maintenance_status(view: &ReadView) -> proto::mesos::maintenance::ClusterStatus {
+pub(crate) fn maintenance_status(view: &ReadView) -> proto::mesos::maintenance::ClusterStatus {
     use proto::mesos::machine_info::Mode;
     use proto::mesos::maintenance::{ClusterStatus, cluster_status::DrainingMachine};
     let mut status = ClusterStatus::default();

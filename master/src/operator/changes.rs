@@ -1,0 +1,509 @@
+//! The operator calls that change the cluster, as Mesos 1.11's
+//! `Master::Http` handles them: each is checked against the master's state,
+//! made durable through the Registrar where Mesos records it (weights,
+//! quotas, maintenance, agent deactivation, draining, gone), and only then
+//! applied to the master, the allocator and the agents. The answer waits
+//! for all of that: `200 OK` once done.
+
+use super::Call;
+use crate::cluster::{MachineKey, machine_key};
+use crate::master::{MasterProcess, time_info};
+use allocator::Quota;
+use http::StatusCode;
+use libprocess::{Context, Reply, Response};
+use proto::mesos::internal::{DrainSlaveMessage, ShutdownMessage};
+use proto::mesos::maintenance::Schedule;
+use proto::mesos::{
+    DrainConfig, DrainInfo, DrainState, MachineId, MachineInfo, SlaveId, Unavailability,
+    WeightInfo, machine_info,
+};
+use registry::{Operation, Outcome};
+use std::collections::BTreeSet;
+use std::time::SystemTime;
+use tokio::sync::oneshot;
+
+fn bad_request(message: impl Into<String>) -> Reply {
+    Response::bad_request(message.into()).into()
+}
+
+impl MasterProcess {
+    /// Applies `operation` through the Registrar, then `then` on the
+    /// master; the reply is `then`'s response, or `400` with the registry's
+    /// reason if it refused the operation.
+    fn change_through_registrar(
+        &self,
+        ctx: &Context<Self>,
+        operation: Operation,
+        then: impl FnOnce(&mut Self, &mut Context<Self>) -> Response + Send + 'static,
+    ) -> Reply {
+        let (answer, answered) = oneshot::channel();
+        self.apply(ctx, operation, move |master, ctx, outcome| {
+            let response = match outcome {
+                Ok(Outcome::Refused(reason)) => Response::bad_request(reason),
+                Ok(_) => then(master, ctx),
+                // The master stops on a registry failure (see `apply`'s
+                // callers); the client learns it could not be recorded.
+                Err(error) => Response::text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("Failed to update the registry: {error}"),
+                ),
+            };
+            let _ = answer.send(response);
+        });
+        Reply::later(async move {
+            answered.await.unwrap_or_else(|_| {
+                Response::text(StatusCode::SERVICE_UNAVAILABLE, "The master stopped")
+            })
+        })
+    }
+
+    /// `UPDATE_WEIGHTS` (and `PUT /weights`).
+    pub(crate) fn update_weights(
+        &mut self,
+        ctx: &Context<Self>,
+        weights: Vec<WeightInfo>,
+    ) -> Reply {
+        for info in &weights {
+            let role = info.role.clone().unwrap_or_default();
+            if let Err(error) = resources::roles::validate(&role) {
+                return bad_request(format!("Invalid role '{role}': {error}"));
+            }
+            if info.weight <= 0.0 {
+                return bad_request(format!(
+                    "Invalid weight '{}' for role '{role}': weights must be positive",
+                    info.weight
+                ));
+            }
+        }
+        let applied = weights.clone();
+        self.change_through_registrar(ctx, Operation::UpdateWeights(weights), move |master, _| {
+            for info in &applied {
+                master
+                    .cluster
+                    .weights
+                    .insert(info.role.clone().unwrap_or_default(), info.weight);
+            }
+            master.allocator.update_weights(&applied);
+            Response::new(StatusCode::OK)
+        })
+    }
+
+    /// `UPDATE_QUOTA`: each config replaces its role's quota; one with no
+    /// guarantees and no limits removes it.
+    pub(crate) fn update_quota(
+        &mut self,
+        ctx: &Context<Self>,
+        configs: Vec<proto::mesos::quota::QuotaConfig>,
+    ) -> Reply {
+        let mut quotas = Vec::new();
+        for config in &configs {
+            if let Err(error) = resources::roles::validate(&config.role) {
+                return bad_request(format!("Invalid role '{}': {error}", config.role));
+            }
+            match Quota::from_config(config) {
+                Ok(quota) => quotas.push((config.clone(), quota)),
+                Err(error) => return bad_request(format!("Invalid QuotaConfig: {error}")),
+            }
+        }
+        self.change_through_registrar(ctx, Operation::UpdateQuota(configs), move |master, _| {
+            for (config, quota) in quotas {
+                if config.guarantees.is_empty() && config.limits.is_empty() {
+                    master.cluster.quotas.remove(&config.role);
+                } else {
+                    master
+                        .cluster
+                        .quotas
+                        .insert(config.role.clone(), config.clone());
+                }
+                master.allocator.update_quota(&config.role, quota);
+            }
+            Response::new(StatusCode::OK)
+        })
+    }
+
+    /// `UPDATE_MAINTENANCE_SCHEDULE` (and `POST /maintenance/schedule`):
+    /// machines new to the schedule start DRAINING; machines left out of
+    /// it are forgotten, unless they are DOWN.
+    pub(crate) fn update_schedule(&mut self, ctx: &Context<Self>, schedule: Schedule) -> Reply {
+        let mut scheduled: Vec<(MachineKey, MachineId, Unavailability)> = Vec::new();
+        for window in &schedule.windows {
+            if window.machine_ids.is_empty() {
+                return bad_request("List of machines in the maintenance window is empty");
+            }
+            for id in &window.machine_ids {
+                if id.hostname.as_deref().unwrap_or_default().is_empty()
+                    && id.ip.as_deref().unwrap_or_default().is_empty()
+                {
+                    return bad_request("Both 'hostname' and 'ip' for a machine are empty");
+                }
+                let key = machine_key(id);
+                if scheduled.iter().any(|(k, _, _)| *k == key) {
+                    return bad_request(format!(
+                        "Machine '{}' appears more than once in the schedule",
+                        key.0
+                    ));
+                }
+                scheduled.push((key, id.clone(), window.unavailability));
+            }
+        }
+        for (key, machine) in &self.cluster.machines {
+            if machine.mode() == machine_info::Mode::Down
+                && !scheduled.iter().any(|(k, _, _)| k == key)
+            {
+                return bad_request(format!(
+                    "Machine '{}' is deactivated and cannot be removed from the schedule",
+                    key.0
+                ));
+            }
+        }
+        self.change_through_registrar(
+            ctx,
+            Operation::UpdateSchedule(schedule.clone()),
+            move |master, _| {
+                let known = master.cluster.machines.clone();
+                master.cluster.machines = scheduled
+                    .into_iter()
+                    .map(|(key, id, unavailability)| {
+                        let machine = known.get(&key).cloned().unwrap_or(MachineInfo {
+                            id,
+                            mode: Some(machine_info::Mode::Draining as i32),
+                            unavailability: None,
+                        });
+                        let machine = MachineInfo {
+                            unavailability: Some(unavailability),
+                            ..machine
+                        };
+                        (key, machine)
+                    })
+                    .collect();
+                master.cluster.schedule = schedule;
+                Response::new(StatusCode::OK)
+            },
+        )
+    }
+
+    /// `START_MAINTENANCE` (and `POST /machine/down`): scheduled machines go
+    /// DOWN; their agents are told to shut down and are removed.
+    pub(crate) fn start_maintenance(
+        &mut self,
+        ctx: &Context<Self>,
+        machines: Vec<MachineId>,
+    ) -> Reply {
+        let keys: BTreeSet<MachineKey> = machines.iter().map(machine_key).collect();
+        for key in &keys {
+            if !self.cluster.machines.contains_key(key) {
+                return bad_request(format!(
+                    "Machine '{}' is not part of a maintenance schedule",
+                    key.0
+                ));
+            }
+            if self.cluster.is_down(key) {
+                return bad_request(format!("Machine '{}' is already deactivated", key.0));
+            }
+        }
+        self.change_through_registrar(
+            ctx,
+            Operation::StartMaintenance(machines),
+            move |master, ctx| {
+                for key in &keys {
+                    if let Some(machine) = master.cluster.machines.get_mut(key) {
+                        machine.mode = Some(machine_info::Mode::Down as i32);
+                    }
+                }
+                let down: Vec<String> = master
+                    .agents
+                    .registered
+                    .values()
+                    .filter(|agent| {
+                        let ip = agent.pid.address().ip().to_string();
+                        keys.contains(&(agent.info.hostname.clone(), ip))
+                    })
+                    .map(|agent| agent.id().to_owned())
+                    .collect();
+                for id in down {
+                    master.shut_agent_down(ctx, &id, "Operator started maintenance");
+                }
+                Response::new(StatusCode::OK)
+            },
+        )
+    }
+
+    /// `STOP_MAINTENANCE` (and `POST /machine/up`): DOWN machines come back
+    /// UP and leave the schedule.
+    pub(crate) fn stop_maintenance(
+        &mut self,
+        ctx: &Context<Self>,
+        machines: Vec<MachineId>,
+    ) -> Reply {
+        let keys: BTreeSet<MachineKey> = machines.iter().map(machine_key).collect();
+        for key in &keys {
+            if !self.cluster.is_down(key) {
+                return bad_request(format!("Machine '{}' is not in DOWN mode", key.0));
+            }
+        }
+        self.change_through_registrar(
+            ctx,
+            Operation::StopMaintenance(machines),
+            move |master, _| {
+                for key in &keys {
+                    master.cluster.machines.remove(key);
+                }
+                for window in &mut master.cluster.schedule.windows {
+                    window
+                        .machine_ids
+                        .retain(|id| !keys.contains(&machine_key(id)));
+                }
+                master
+                    .cluster
+                    .schedule
+                    .windows
+                    .retain(|window| !window.machine_ids.is_empty());
+                Response::new(StatusCode::OK)
+            },
+        )
+    }
+
+    fn knows_agent(&self, id: &str) -> bool {
+        self.agents.registered.contains_key(id)
+            || self.agents.recovered.contains_key(id)
+            || self.agents.unreachable.contains_key(id)
+    }
+
+    /// `DEACTIVATE_AGENT`: no more offers of the agent's resources.
+    pub(crate) fn deactivate_agent_call(&mut self, ctx: &Context<Self>, id: SlaveId) -> Reply {
+        if !self.knows_agent(&id.value) {
+            return bad_request("Unknown agent");
+        }
+        self.change_through_registrar(
+            ctx,
+            Operation::DeactivateAgent(id.clone()),
+            move |master, ctx| {
+                master.agents.deactivated.insert(id.value.clone());
+                master.deactivate(ctx, &id.value);
+                master.publish_counts();
+                Response::new(StatusCode::OK)
+            },
+        )
+    }
+
+    /// `REACTIVATE_AGENT`: a deactivated (or drained) agent's resources are
+    /// offered again.
+    pub(crate) fn reactivate_agent_call(&mut self, ctx: &Context<Self>, id: SlaveId) -> Reply {
+        if !self.agents.deactivated.contains(&id.value) {
+            return bad_request("Agent is not deactivated");
+        }
+        if self
+            .agents
+            .draining
+            .get(&id.value)
+            .is_some_and(|drain| drain.state() == DrainState::Draining)
+        {
+            return bad_request("Agent is still in the DRAINING state");
+        }
+        self.change_through_registrar(ctx, Operation::ReactivateAgent(id.clone()), move |master, _| {
+            master.agents.draining.remove(&id.value);
+            master.agents.deactivated.remove(&id.value);
+            let Some(agent) = master.agents.registered.get_mut(&id.value) else {
+                return Response::text(
+                    StatusCode::CONFLICT,
+                    "Agent removed while processing the call",
+                );
+            };
+            if agent.connected {
+                tracing::info!(agent = %id.value, "reactivating agent");
+                agent.active = true;
+                if let Err(error) = master.allocator.activate_agent(&id) {
+                    tracing::error!(agent = %id.value, %error, "the allocator cannot activate the agent");
+                }
+            }
+            master.publish_counts();
+            Response::new(StatusCode::OK)
+        })
+    }
+
+    /// `DRAIN_AGENT`: the agent is deactivated and told to kill its tasks
+    /// (`DrainSlaveMessage`); with `mark_gone` it is marked gone once drained.
+    pub(crate) fn drain_agent_call(
+        &mut self,
+        ctx: &Context<Self>,
+        drain: proto::mesos::v1::master::call::DrainAgent,
+    ) -> Reply {
+        let id = SlaveId {
+            value: drain.agent_id.value.clone(),
+        };
+        if let Some(agent) = self.agents.registered.get(&id.value) {
+            let ip = agent.pid.address().ip().to_string();
+            if self
+                .cluster
+                .machines
+                .contains_key(&(agent.info.hostname.clone(), ip.clone()))
+            {
+                return bad_request(format!(
+                    "Agent {} is part of a maintenance schedule under Machine {}",
+                    id.value, agent.info.hostname
+                ));
+            }
+            if !agent.has_capability(proto::mesos::slave_info::capability::Type::AgentDraining) {
+                return bad_request(format!("Agent {} is not capable of draining", id.value));
+            }
+        } else if !self.knows_agent(&id.value) {
+            return bad_request("Unknown agent");
+        }
+        let max_grace_period = drain
+            .max_grace_period
+            .map(|period| proto::mesos::DurationInfo {
+                nanoseconds: period
+                    .seconds
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(i64::from(period.nanos)),
+            });
+        let config = DrainConfig {
+            max_grace_period,
+            mark_gone: drain.mark_gone,
+        };
+        let operation = Operation::DrainAgent {
+            id: id.clone(),
+            max_grace_period,
+            mark_gone: drain.mark_gone.unwrap_or(false),
+        };
+        self.change_through_registrar(ctx, operation, move |master, ctx| {
+            let info = DrainInfo {
+                state: DrainState::Draining as i32,
+                config,
+            };
+            master.agents.draining.insert(id.value.clone(), info);
+            master.agents.deactivated.insert(id.value.clone());
+            if let Some(agent) = master.agents.registered.get(&id.value) {
+                let pid = agent.pid.clone();
+                ctx.send_protobuf(&pid, &DrainSlaveMessage { config });
+                master.deactivate(ctx, &id.value);
+            }
+            master.publish_counts();
+            Response::new(StatusCode::OK)
+        })
+    }
+
+    /// `MARK_AGENT_GONE`: the agent is shut down and may never come back.
+    pub(crate) fn mark_agent_gone_call(&mut self, ctx: &Context<Self>, id: SlaveId) -> Reply {
+        let value = id.value.clone();
+        if self.agents.gone.contains_key(&value) {
+            return Response::new(StatusCode::OK).into();
+        }
+        let busy = if self.agents.marking_unreachable.contains(&value) {
+            Some("unreachable")
+        } else if self.agents.removing.contains(&value) {
+            Some("removed")
+        } else {
+            None
+        };
+        if let Some(transition) = busy {
+            return Response::text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("Agent '{value}' is being transitioned to {transition}"),
+            )
+            .into();
+        }
+        if !self.knows_agent(&value) {
+            return Response::text(StatusCode::NOT_FOUND, format!("Agent '{value}' not found"))
+                .into();
+        }
+        let at = time_info(SystemTime::now());
+        self.change_through_registrar(
+            ctx,
+            Operation::MarkAgentGone { id, at },
+            move |master, ctx| {
+                tracing::info!(agent = %value, "marked agent gone");
+                master.agents.gone.insert(value.clone(), at);
+                master.agents.recovered.remove(&value);
+                master.agents.unreachable.remove(&value);
+                master.shut_agent_down(ctx, &value, "Agent has been marked gone");
+                Response::new(StatusCode::OK)
+            },
+        )
+    }
+
+    /// Tells a registered agent to shut down and forgets it.
+    fn shut_agent_down(&mut self, ctx: &mut Context<Self>, id: &str, reason: &str) {
+        let Some(agent) = self.agents.registered.get(id) else {
+            return;
+        };
+        let pid = agent.pid.clone();
+        ctx.send_protobuf(
+            &pid,
+            &ShutdownMessage {
+                message: Some(reason.to_owned()),
+            },
+        );
+        self.forget_agent(ctx, id, false);
+        self.publish_counts();
+    }
+
+    /// `TEARDOWN` (and `POST /teardown`): the framework is removed, its
+    /// tasks killed.
+    pub(crate) fn teardown_call(&mut self, ctx: &mut Context<Self>, framework_id: &str) -> Reply {
+        if !self.frameworks.registered.contains_key(framework_id) {
+            return bad_request("No framework found with specified ID");
+        }
+        self.remove_framework(ctx, framework_id);
+        Response::new(StatusCode::OK).into()
+    }
+}
+
+/// Dispatches a state-changing call to its handler.
+pub(super) fn dispatch(
+    master: &mut MasterProcess,
+    ctx: &mut Context<MasterProcess>,
+    call: Call,
+) -> Reply {
+    use proto::mesos::v1::master::call::Type;
+    let call = call.call;
+    let devolve = |id: &proto::mesos::v1::AgentId| SlaveId {
+        value: id.value.clone(),
+    };
+    match call.r#type() {
+        Type::UpdateWeights => {
+            let update = call.update_weights.unwrap_or_default();
+            master.update_weights(
+                ctx,
+                update.weight_infos.iter().map(super::devolve).collect(),
+            )
+        }
+        Type::UpdateQuota => {
+            let update = call.update_quota.unwrap_or_default();
+            master.update_quota(
+                ctx,
+                update.quota_configs.iter().map(super::devolve).collect(),
+            )
+        }
+        Type::UpdateMaintenanceSchedule => {
+            let update = call.update_maintenance_schedule.expect("validated");
+            master.update_schedule(ctx, super::devolve(&update.schedule))
+        }
+        Type::StartMaintenance => {
+            let start = call.start_maintenance.expect("validated");
+            master.start_maintenance(ctx, start.machines.iter().map(super::devolve).collect())
+        }
+        Type::StopMaintenance => {
+            let stop = call.stop_maintenance.expect("validated");
+            master.stop_maintenance(ctx, stop.machines.iter().map(super::devolve).collect())
+        }
+        Type::DeactivateAgent => {
+            let agent = call.deactivate_agent.expect("validated").agent_id;
+            master.deactivate_agent_call(ctx, devolve(&agent))
+        }
+        Type::ReactivateAgent => {
+            let agent = call.reactivate_agent.expect("validated").agent_id;
+            master.reactivate_agent_call(ctx, devolve(&agent))
+        }
+        Type::DrainAgent => master.drain_agent_call(ctx, call.drain_agent.expect("validated")),
+        Type::MarkAgentGone => {
+            let agent = call.mark_agent_gone.expect("validated").agent_id;
+            master.mark_agent_gone_call(ctx, devolve(&agent))
+        }
+        Type::Teardown => {
+            let framework = call.teardown.expect("validated").framework_id;
+            master.teardown_call(ctx, &framework.value)
+        }
+        other => unreachable!("{} does not change the cluster", other.as_str_name()),
+    }
+}
