@@ -159,6 +159,32 @@ impl Metrics {
         out
     }
 
+    /// The snapshot in Prometheus's text exposition format (version 0.0.4):
+    /// one `# TYPE` line and one sample per metric, names with every
+    /// character Prometheus does not allow made `_`. Counters are
+    /// `counter`s; gauges and timers' figures are `gauge`s.
+    pub fn prometheus_text(&self) -> String {
+        let counters: std::collections::HashSet<String> = self
+            .entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .filter(|(_, metric)| matches!(metric, Metric::Counter(_)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut out = String::new();
+        for (name, value) in self.snapshot() {
+            let kind = if counters.contains(&name) {
+                "counter"
+            } else {
+                "gauge"
+            };
+            let name = prometheus_name(&name);
+            out.push_str(&format!("# TYPE {name} {kind}\n{name} {value}\n"));
+        }
+        out
+    }
+
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Metric>> {
         self.entries
             .write()
@@ -183,6 +209,24 @@ impl Metrics {
         entries.insert(name.to_owned(), wrap(metric.clone()));
         metric
     }
+}
+
+/// `name` as a Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+fn prometheus_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// A monotonically increasing count.

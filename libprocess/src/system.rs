@@ -212,6 +212,33 @@ impl Process for MetricsProcess {
                 this.snapshot(ctx, request)
             },
         );
+        route_in(
+            ctx,
+            "/",
+            realm.as_deref(),
+            |_: &mut Self, ctx: &mut Context<Self>, _: Request| {
+                Response::ok(ctx.runtime().metrics().prometheus_text())
+                    .with_header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                    )
+                    .into()
+            },
+        );
+        ctx.help(
+            "/",
+            &help_text(
+                "Every metric, in Prometheus's text exposition format.",
+                Some(
+                    "Names as in `/metrics/snapshot` with every character other than \
+                     letters, digits, `_` and `:` made `_` (`master/uptime_secs` is \
+                     `master_uptime_secs`). Counters are typed `counter`, the rest `gauge`. \
+                     Not rate limited. Not part of Mesos.\n",
+                ),
+                Some(authentication_note(realm.is_some())),
+                None,
+            ),
+        );
         ctx.help(
             "/snapshot",
             &help_text(

@@ -51,6 +51,34 @@ fn the_registry_renders_like_mesos() {
 }
 
 #[tokio::test]
+async fn metrics_are_served_in_prometheus_text_format() {
+    let runtime = common::start().await;
+    runtime
+        .metrics()
+        .counter("master/slave_removals/reason_unhealthy")
+        .add(2);
+    runtime.metrics().gauge("master/elected").set(1.0);
+    let response = get(runtime.address(), "/metrics").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("Content-Type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = String::from_utf8(response.body).unwrap();
+    assert!(
+        text.contains(
+            "# TYPE master_slave_removals_reason_unhealthy counter\n\
+             master_slave_removals_reason_unhealthy 2\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE master_elected gauge\nmaster_elected 1\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn metrics_snapshot_is_served_with_timeout_and_jsonp() {
     let runtime = common::start().await;
     runtime.metrics().counter("test/hits").add(7);
