@@ -180,18 +180,14 @@ impl MasterProcess {
             let multi_role = framework.has_capability(framework_info::capability::Type::MultiRole);
             let refinement =
                 framework.has_capability(framework_info::capability::Type::ReservationRefinement);
-            let shown = allocation
+            // What the framework sees: no ephemeral ports; allocation info
+            // only with MULTI_ROLE; the pre-refinement reservation format
+            // without RESERVATION_REFINEMENT (when it can express them).
+            let mut shown = allocation
                 .resources
                 .filter(|r| r.name() != "ephemeral_ports");
-            let mut shown = if multi_role {
-                shown
-            } else {
-                let mut plain = shown;
-                plain.unallocate();
-                plain
-            };
-            if shown.is_empty() {
-                shown = Resources::new();
+            if !multi_role {
+                shown.unallocate();
             }
             let resources = if refinement {
                 shown.to_protos()

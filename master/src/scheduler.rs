@@ -12,13 +12,15 @@ use crate::authorization::{Check, FrameworkApprovers};
 use crate::frameworks::{Framework, HttpConnection, ToScheduler, error_event, roles_of};
 use crate::master::MasterProcess;
 use libprocess::{Context, Upid};
+use proto::mesos::SlaveId;
 use proto::mesos::internal::{
     FrameworkErrorMessage, FrameworkRegisteredMessage, FrameworkReregisteredMessage,
     ShutdownFrameworkMessage, UpdateFrameworkMessage,
 };
 use proto::mesos::scheduler::{Call, call};
 use proto::mesos::{FrameworkInfo, TaskState, framework_info, task_status};
-use std::collections::BTreeSet;
+use resources::Resources;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
 /// How a subscribing framework is reached.
@@ -448,18 +450,14 @@ impl MasterProcess {
     }
 
     /// The resources a (recovered) framework's known tasks use, per agent.
-    fn used_by(
-        &self,
-        framework_id: &str,
-    ) -> std::collections::HashMap<proto::mesos::SlaveId, resources::Resources> {
-        let mut used: std::collections::HashMap<proto::mesos::SlaveId, resources::Resources> =
-            std::collections::HashMap::new();
+    fn used_by(&self, framework_id: &str) -> HashMap<SlaveId, Resources> {
+        let mut used: HashMap<SlaveId, Resources> = HashMap::new();
         for task in self
             .tasks
             .iter()
             .filter(|t| t.framework_id.value == framework_id)
         {
-            if let Ok(resources) = resources::Resources::from_protos(&task.resources) {
+            if let Ok(resources) = Resources::from_protos(&task.resources) {
                 let entry = used.entry(task.slave_id.clone()).or_default();
                 *entry = &*entry + &resources;
             }
