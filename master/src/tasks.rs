@@ -494,7 +494,7 @@ impl MasterProcess {
         if let Some(executor) = &task.executor
             && new_executor
         {
-            self.add_executor(framework_id, agent_id, executor.clone());
+            self.launch_executor(framework_id, agent_id, executor.clone());
         }
         self.add_task(framework_id, &task);
         let (framework, agent) = (
@@ -602,7 +602,7 @@ impl MasterProcess {
         }
         *available = &*available - &needed;
         if !known {
-            self.add_executor(framework_id, agent_id, executor.clone());
+            self.launch_executor(framework_id, agent_id, executor.clone());
         }
         for task in &mut group.task_group.tasks {
             task.executor = Some(executor.clone());
@@ -672,6 +672,22 @@ impl MasterProcess {
             error,
         );
         self.send_master_update(ctx, update);
+    }
+
+    /// A new executor launched from offered resources: recorded, and its
+    /// resources counted as used until it exits.
+    fn launch_executor(&mut self, framework_id: &str, agent_id: &str, executor: ExecutorInfo) {
+        let used = Resources::from_protos(&executor.resources).unwrap_or_default();
+        let agent = SlaveId {
+            value: agent_id.to_owned(),
+        };
+        if let Err(error) = self
+            .allocator
+            .transition_offered_to_allocated(&agent, &used)
+        {
+            tracing::error!(%error, "the allocator refused the launched executor's resources");
+        }
+        self.add_executor(framework_id, agent_id, executor);
     }
 
     fn add_executor(&mut self, framework_id: &str, agent_id: &str, executor: ExecutorInfo) {
@@ -1246,13 +1262,28 @@ impl MasterProcess {
         let Some(framework) = self.frameworks.get_mut(&message.framework_id.value) else {
             return;
         };
+        let mut exited = None;
         if let Some(executors) = framework.executors.get_mut(&message.slave_id.value) {
-            executors.remove(&message.executor_id.value);
+            exited = executors.remove(&message.executor_id.value);
             if executors.is_empty() {
                 framework.executors.remove(&message.slave_id.value);
             }
         }
-        framework.send(ctx, ToScheduler::ExecutorExited(message));
+        framework.send(ctx, ToScheduler::ExecutorExited(message.clone()));
+        // Its resources are free again, as Mesos's `removeExecutor`.
+        if let Some(executor) = exited {
+            let resources = Resources::from_protos(&executor.resources).unwrap_or_default();
+            if let Err(error) = self.allocator.recover_resources(
+                &message.framework_id,
+                &message.slave_id,
+                &resources,
+                None,
+                true,
+                now(),
+            ) {
+                tracing::error!(%error, "the allocator refused the exited executor's resources");
+            }
+        }
     }
 
     /// SHUTDOWN: the agent is asked to stop one of the framework's executors.

@@ -258,7 +258,7 @@ async fn kill_reaches_the_agent_and_reconciliation_reports_latest_states() {
 #[tokio::test]
 async fn a_task_group_reaches_the_agent_in_one_message() {
     let master = common::start(&[]).await;
-    let (mut agent, subscription, framework_id, offer) = golden_cluster(&master).await;
+    let (mut agent, mut subscription, framework_id, offer) = golden_cluster(&master).await;
     let task = |id: &str| {
         json!({
             "task_id": {"value": id},
@@ -279,7 +279,8 @@ async fn a_task_group_reaches_the_agent_in_one_message() {
                     "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]
                 },
                 "task_group": {"tasks": [task("first"), task("second")]}
-            }}]
+            }}],
+            "filters": {"refuse_seconds": 0}
         }
     });
     let answer = call(master.runtime.address(), &subscription.stream_id(), &accept).await;
@@ -300,6 +301,36 @@ async fn a_task_group_reaches_the_agent_in_one_message() {
     assert_eq!(ids, ["first", "second"]);
     assert!(group.task_group.tasks.iter().all(|t| t.executor.is_none()));
     assert_eq!(common::metric(&master, "master/tasks_staging"), 2.0);
+
+    // What the group left is offered and held; then the executor exits:
+    // the framework is told, and the executor's resources come back in an
+    // offer of their own.
+    let leftover = next_offers(&mut subscription).await;
+    assert_eq!(leftover["offers"]["offers"].as_array().unwrap().len(), 1);
+    agent.send(&proto::mesos::internal::ExitedExecutorMessage {
+        slave_id: group.task_group.tasks[0].slave_id.clone(),
+        framework_id: proto::mesos::FrameworkId {
+            value: framework_id.clone(),
+        },
+        executor_id: group.executor.executor_id.clone(),
+        status: 0,
+    });
+    let failure = subscription.next_event().await;
+    assert_eq!(failure["type"], "FAILURE");
+    assert_eq!(failure["failure"]["executor_id"]["value"], "default");
+    let offers = next_offers(&mut subscription).await;
+    let resources = &offers["offers"]["offers"][0]["resources"];
+    assert_eq!(
+        *resources,
+        json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}, "role": "*"}])
+    );
+}
+
+/// The next OFFERS event.
+async fn next_offers(subscription: &mut Subscription) -> Json {
+    let event = subscription.next_event().await;
+    assert_eq!(event["type"], "OFFERS", "{event}");
+    event
 }
 
 #[tokio::test]
