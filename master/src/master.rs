@@ -833,7 +833,9 @@ impl MasterProcess {
         {
             tracing::error!(agent = agent.id(), %error, "the allocator refused the agent");
         }
+        let id = agent.id().to_owned();
         self.agents.insert(agent);
+        self.agent_added_event(&id);
         self.publish_counts();
         self.allocate_soon(ctx);
     }
@@ -1453,6 +1455,7 @@ impl MasterProcess {
             tracing::error!(agent = id, %error, "the allocator did not know the agent");
         }
         if let Some(agent) = self.agents.remove(id) {
+            self.agent_removed_event(id);
             // Unless a new registration from that pid replaces it.
             if !self.agents.registering.contains(&agent.pid) {
                 self.authentications.forget(&agent.pid);

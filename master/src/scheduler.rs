@@ -329,6 +329,7 @@ impl MasterProcess {
             tracing::error!(framework = %id.value, %error, "the allocator refused the framework's update");
         }
         self.activate_framework(ctx, &id.value);
+        self.framework_event(ctx, &id.value, false);
         self.scheduler_metrics.framework_reregistrations.increment();
         let message = if reconnecting {
             ToScheduler::Reregistered(FrameworkReregisteredMessage {
@@ -445,6 +446,7 @@ impl MasterProcess {
         framework.active = true;
         self.frameworks.insert(framework);
         self.attach(ctx, &id, subscriber);
+        self.framework_event(ctx, &id, true);
         self.publish_framework_counts();
         self.allocate_soon(ctx);
     }
@@ -664,6 +666,7 @@ impl MasterProcess {
             framework.connected = false;
             framework.active = false;
             framework.executors.clear();
+            self.framework_removed_event(&framework.info);
             self.frameworks
                 .archive(framework, self.flags.max_completed_frameworks);
         }

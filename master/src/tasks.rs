@@ -739,6 +739,7 @@ impl MasterProcess {
         {
             tracing::error!(%error, "the allocator refused the launched task's resources");
         }
+        self.task_added_event(&task);
         self.tasks.insert(task);
     }
 
@@ -859,6 +860,7 @@ impl MasterProcess {
         let mut kept = status.clone();
         kept.data = None;
         task.statuses.push(kept);
+        let updated = task.clone();
         if transitioned {
             let resources = Resources::from_protos(&task.resources).unwrap_or_default();
             let (framework, agent) = (task.framework_id.clone(), task.slave_id.clone());
@@ -881,6 +883,7 @@ impl MasterProcess {
                 _ => {}
             }
         }
+        self.task_updated_event(&updated, status);
     }
 
     /// Mesos's `removeTask`: the task leaves the live ones for its

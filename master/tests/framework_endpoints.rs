@@ -2,7 +2,9 @@
 //! with a framework running a task on a simulated agent, `/master/state`,
 //! `/master/frameworks`, `/master/tasks`, `/master/state-summary` and
 //! `GET_STATE` / `GET_FRAMEWORKS` / `GET_TASKS` list them, shaped as the
-//! golden Mesos 1.11 master's answers.
+//! golden Mesos 1.11 master's answers; and the operator event stream tells
+//! of the agent, the framework and the task as they come, with the golden
+//! stream's records and shapes.
 
 mod common;
 
@@ -119,4 +121,69 @@ async fn frameworks_and_tasks_are_listed_as_mesos_lists_them() {
         let golden = shapes::golden("master-api-v1", &format!("{kind}.json-to-json.json"));
         shapes::assert_same_shape(&answer.json(), &golden, Lists::OmittedWhenEmpty, kind);
     }
+}
+
+/// The golden operator stream's records, by type (the first of each).
+fn golden_event(kind: &str) -> Json {
+    let path = testkit::golden_dir().join("s5-operator-subscribe/stream-records.json");
+    let streams: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    streams[0]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| &record["json"])
+        .find(|event| event["type"] == kind)
+        .unwrap_or_else(|| panic!("the golden stream has a {kind} record"))
+        .clone()
+}
+
+#[tokio::test]
+async fn the_operator_stream_tells_of_agents_frameworks_and_tasks() {
+    let master = common::start(&[]).await;
+    let mut events = Subscription::operator(master.runtime.address()).await;
+    assert_eq!(events.status, 200);
+    assert_eq!(events.header("Content-Type"), Some("application/json"));
+    assert_eq!(events.header("Mesos-Stream-Id"), None);
+
+    let subscribed = events.next_json().await;
+    assert_eq!(subscribed["type"], "SUBSCRIBED");
+    assert_eq!(subscribed["subscribed"]["heartbeat_interval_seconds"], 15.0);
+    shapes::assert_same_shape(
+        &subscribed,
+        &golden_event("SUBSCRIBED"),
+        Lists::OmittedWhenEmpty,
+        "SUBSCRIBED",
+    );
+    assert_eq!(events.next_json().await, json!({"type": "HEARTBEAT"}));
+
+    let (framework_id, _running) = running_task(&master).await;
+    let mut seen = Vec::new();
+    while !seen.contains(&"TASK_RUNNING".to_owned()) {
+        let event = events.next_event().await;
+        let kind = event["type"].as_str().unwrap().to_owned();
+        match kind.as_str() {
+            "AGENT_ADDED" => assert!(event["agent_added"]["agent"]["agent_info"]["id"].is_object()),
+            "FRAMEWORK_ADDED" | "TASK_ADDED" | "TASK_UPDATED" => {
+                shapes::assert_same_shape(
+                    &event,
+                    &golden_event(&kind),
+                    Lists::OmittedWhenEmpty,
+                    &kind,
+                );
+            }
+            other => panic!("unexpected event {other}: {event}"),
+        }
+        if kind == "FRAMEWORK_ADDED" {
+            assert_eq!(
+                event["framework_added"]["framework"]["framework_info"]["id"]["value"],
+                framework_id.as_str()
+            );
+        }
+        if kind == "TASK_UPDATED" {
+            seen.push(event["task_updated"]["state"].as_str().unwrap().to_owned());
+        } else {
+            seen.push(kind);
+        }
+    }
+    assert_eq!(seen[..3], ["AGENT_ADDED", "FRAMEWORK_ADDED", "TASK_ADDED"]);
 }

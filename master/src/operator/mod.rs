@@ -26,6 +26,7 @@
 //! call's action goes.
 
 mod changes;
+mod events;
 pub(crate) mod queries;
 
 use crate::authorization::{Check, authorize};
@@ -51,6 +52,8 @@ pub(crate) enum Format {
 #[derive(Debug, Default)]
 pub(crate) struct OperatorState {
     pub logging: LoggingLevel,
+    /// Open `SUBSCRIBE` streams.
+    pub subscribers: Vec<events::Subscriber>,
 }
 
 /// A `SET_LOGGING_LEVEL` in force: the level to go back to and when.
@@ -161,6 +164,7 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         | Type::DrainAgent
         | Type::MarkAgentGone
         | Type::Teardown => changes::dispatch(master, ctx, call),
+        Type::Subscribe => events::subscribe(master, ctx, call),
         other => Response::text(
             StatusCode::NOT_IMPLEMENTED,
             format!("{} is not served by this master yet", other.as_str_name()),

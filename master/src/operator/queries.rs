@@ -2,7 +2,7 @@
 //! `Master::ReadOnlyHandler::get*` and `Master::Http::get*` answer them.
 
 use super::{Call, Format, encode, evolve};
-use crate::agents::Agent;
+use crate::agents::{Agent, Agents};
 use crate::cluster::machine_key;
 use crate::master::MasterProcess;
 use crate::read_view::{FrameworkView, ReadView};
@@ -216,31 +216,40 @@ fn endpoint_resources(resources: &Resources) -> Vec<v1::Resource> {
 
 fn agent(view: &ReadView, agent: &Agent) -> response::get_agents::Agent {
     let id = agent.id();
+    let allocated = view
+        .tasks
+        .values()
+        .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
+        .filter_map(|t| Resources::from_protos(&t.resources).ok())
+        .fold(Resources::new(), |sum, resources| &sum + &resources);
+    let offered = view
+        .frameworks
+        .iter()
+        .flat_map(|f| &f.offers)
+        .filter(|o| o.agent_id == id)
+        .fold(Resources::new(), |sum, o| &sum + &o.resources);
+    agent_record(&view.agents, agent, &allocated, &offered)
+}
+
+/// What the API shows of an agent, given what is allocated and offered of it.
+pub(crate) fn agent_record(
+    agents: &Agents,
+    agent: &Agent,
+    allocated: &Resources,
+    offered: &Resources,
+) -> response::get_agents::Agent {
+    let id = agent.id();
     response::get_agents::Agent {
         agent_info: evolve(&agent.info),
         active: agent.active,
-        deactivated: Some(view.agents.deactivated.contains(id)),
+        deactivated: Some(agents.deactivated.contains(id)),
         version: agent.version.clone(),
         pid: Some(agent.pid.to_string()),
         registered_time: Some(time_info(agent.registered_time)),
         reregistered_time: agent.reregistered_time.map(time_info),
         total_resources: endpoint_resources(&agent.total),
-        allocated_resources: endpoint_resources(
-            &view
-                .tasks
-                .values()
-                .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
-                .filter_map(|t| Resources::from_protos(&t.resources).ok())
-                .fold(Resources::new(), |sum, resources| &sum + &resources),
-        ),
-        offered_resources: endpoint_resources(
-            &view
-                .frameworks
-                .iter()
-                .flat_map(|f| &f.offers)
-                .filter(|o| o.agent_id == id)
-                .fold(Resources::new(), |sum, o| &sum + &o.resources),
-        ),
+        allocated_resources: endpoint_resources(allocated),
+        offered_resources: endpoint_resources(offered),
         capabilities: agent.capabilities.iter().map(evolve).collect(),
         resource_providers: agent
             .resource_providers
@@ -252,7 +261,7 @@ fn agent(view: &ReadView, agent: &Agent) -> response::get_agents::Agent {
                 })
             })
             .collect(),
-        drain_info: view.agents.draining.get(id).map(evolve),
+        drain_info: agents.draining.get(id).map(evolve),
         estimated_drain_start_time: None,
     }
 }
@@ -420,7 +429,7 @@ pub(crate) fn response_json(response: &V1Response) -> Json {
     value
 }
 
-fn fill_lists(value: &mut Json) {
+pub(crate) fn fill_lists(value: &mut Json) {
     for (payload, lists) in ALWAYS_WRITTEN {
         if let Some(Json::Object(fields)) = value.get_mut(payload) {
             for list in lists {

@@ -127,13 +127,30 @@ impl Subscription {
         body: &[u8],
         extra: &[(&str, &str)],
     ) -> Subscription {
+        Subscription::open_on(address, PATH, content_type, body, extra).await
+    }
+
+    /// An operator API stream: SUBSCRIBE on `/api/v1` in JSON.
+    pub async fn operator(address: SocketAddrV4) -> Subscription {
+        let body = br#"{"type":"SUBSCRIBE"}"#;
+        Subscription::open_on(address, "/api/v1", "application/json", body, &[]).await
+    }
+
+    /// A stream opened by POSTing `body` to `path`.
+    pub async fn open_on(
+        address: SocketAddrV4,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> Subscription {
         let stream = TcpStream::connect(address).await.unwrap();
         let mut reader = BufReader::new(stream);
         let mut headers = vec![("Content-Type", content_type), ("Accept", content_type)];
         headers.extend_from_slice(extra);
         reader
             .get_mut()
-            .write_all(&request(PATH, &headers, body))
+            .write_all(&request(path, &headers, body))
             .await
             .unwrap();
         let (status, headers) = read_head(&mut reader).await;
