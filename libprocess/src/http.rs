@@ -396,6 +396,15 @@ impl Reply {
     pub fn later(future: impl Future<Output = Response> + Send + 'static) -> Self {
         Reply(ReplyInner::Later(Box::pin(future)))
     }
+
+    /// The response, once ready: for a handler that answers with another
+    /// handler's reply after waiting for something else first.
+    pub async fn into_response(self) -> Response {
+        match self.0 {
+            ReplyInner::Now(response) => response,
+            ReplyInner::Later(future) => future.await,
+        }
+    }
 }
 
 impl From<Response> for Reply {

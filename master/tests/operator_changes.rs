@@ -193,3 +193,25 @@ async fn an_agent_marked_gone_is_shut_down_and_listed_nowhere() {
         json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": "nope"}}});
     assert_eq!(call(&master, unknown).await.status, 404);
 }
+
+#[tokio::test]
+async fn changes_the_acls_deny_are_forbidden_and_leave_the_cluster_as_it_was() {
+    let acls = json!({
+        "permissive": false,
+        "update_weights": [{"principals": {"type": "ANY"}, "roles": {"values": ["allowed"]}}]
+    });
+    let master = common::start(&[&format!("--acls={acls}")]).await;
+    let weight = |role: &str| {
+        json!({"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [
+            {"role": role, "weight": 2}
+        ]}})
+    };
+    let denied = call(&master, weight("denied")).await;
+    assert_eq!(denied.status, 403, "{}", denied.text());
+    let allowed = call(&master, weight("allowed")).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    let gone = json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": "x"}}});
+    assert_eq!(call(&master, gone).await.status, 403);
+    let weights = common::get_json(&master, "/master/weights").await;
+    assert_eq!(weights, json!([{"weight": 2.0, "role": "allowed"}]));
+}

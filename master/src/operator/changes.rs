@@ -3,16 +3,21 @@
 //! made durable through the Registrar where Mesos records it (weights,
 //! quotas, maintenance, agent deactivation, draining, gone), and only then
 //! applied to the master, the allocator and the agents. The answer waits
-//! for all of that: `200 OK` once done.
+//! for all of that: `200 OK` once done. Under `--acls`, each call is
+//! authorized first (Mesos's `UPDATE_WEIGHT`, `UPDATE_QUOTA_WITH_CONFIG`,
+//! maintenance, agent and `TEARDOWN_FRAMEWORK` actions): `403` if denied.
 
 use super::Call;
+use crate::authorization::{Check, authorize};
 use crate::cluster::{MachineKey, machine_key};
 use crate::master::{MasterProcess, time_info};
 use allocator::Quota;
+use authorizer::Action;
 use http::StatusCode;
 use libprocess::{Context, Reply, Response};
 use proto::mesos::internal::{DrainSlaveMessage, ShutdownMessage};
 use proto::mesos::maintenance::Schedule;
+use proto::mesos::v1::master::Call as V1Call;
 use proto::mesos::{
     DrainConfig, DrainInfo, DrainState, MachineId, MachineInfo, SlaveId, Unavailability,
     WeightInfo, machine_info,
@@ -449,14 +454,106 @@ impl MasterProcess {
     }
 }
 
-/// Dispatches a state-changing call to its handler.
+/// The authorizer's checks for a state-changing call, as Mesos's
+/// handlers ask for them.
+fn checks(master: &MasterProcess, call: &V1Call) -> Vec<Check> {
+    use proto::mesos::v1::master::call::Type;
+    let machines = |ids: &[proto::mesos::v1::MachineId]| -> Vec<MachineId> {
+        ids.iter().map(super::devolve).collect()
+    };
+    match call.r#type() {
+        Type::UpdateWeights => call
+            .update_weights
+            .iter()
+            .flat_map(|u| &u.weight_infos)
+            .map(|w| Check::update_weight(&super::devolve(w)))
+            .collect(),
+        Type::UpdateQuota => call
+            .update_quota
+            .iter()
+            .flat_map(|u| &u.quota_configs)
+            .map(|config| Check::update_quota(&config.role))
+            .collect(),
+        Type::UpdateMaintenanceSchedule => {
+            let ids: Vec<_> = call
+                .update_maintenance_schedule
+                .iter()
+                .flat_map(|u| &u.schedule.windows)
+                .flat_map(|w| w.machine_ids.clone())
+                .collect();
+            Check::maintenance(Action::UpdateMaintenanceSchedule, &machines(&ids))
+        }
+        Type::StartMaintenance => Check::maintenance(
+            Action::StartMaintenance,
+            &machines(
+                call.start_maintenance
+                    .as_ref()
+                    .map(|s| s.machines.as_slice())
+                    .unwrap_or_default(),
+            ),
+        ),
+        Type::StopMaintenance => Check::maintenance(
+            Action::StopMaintenance,
+            &machines(
+                call.stop_maintenance
+                    .as_ref()
+                    .map(|s| s.machines.as_slice())
+                    .unwrap_or_default(),
+            ),
+        ),
+        Type::DeactivateAgent => vec![Check::agent_action(Action::DeactivateAgent)],
+        Type::ReactivateAgent => vec![Check::agent_action(Action::ReactivateAgent)],
+        Type::DrainAgent => vec![Check::agent_action(Action::DrainAgent)],
+        Type::MarkAgentGone => vec![Check::agent_action(Action::MarkAgentGone)],
+        Type::Teardown => call
+            .teardown
+            .as_ref()
+            .and_then(|t| master.frameworks.registered.get(&t.framework_id.value))
+            .map(|framework| Check::teardown(&framework.info))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Authorizes a state-changing call (`403` if the principal may not make
+/// it), then runs it on the master.
 pub(super) fn dispatch(
     master: &mut MasterProcess,
     ctx: &mut Context<MasterProcess>,
     call: Call,
 ) -> Reply {
+    if master.authorizer.is_none() {
+        return run(master, ctx, call.call);
+    }
+    let principal = call.principal.as_ref().and_then(|p| p.value.clone());
+    let authorized = authorize(
+        master.authorizer.clone(),
+        principal,
+        checks(master, &call.call),
+    );
+    let process = ctx.handle();
+    Reply::later(async move {
+        match authorized.await {
+            Ok(true) => match process
+                .call(move |master, ctx| run(master, ctx, call.call))
+                .await
+            {
+                Ok(reply) => reply.into_response().await,
+                Err(error) => Response::text(StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
+            },
+            Ok(false) => Response::forbidden(""),
+            Err(error) => Response::text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Authorization failed: {error}"),
+            ),
+        }
+    })
+}
+
+/// Runs an authorized state-changing call.
+fn run(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: V1Call) -> Reply {
     use proto::mesos::v1::master::call::Type;
-    let call = call.call;
     let devolve = |id: &proto::mesos::v1::AgentId| SlaveId {
         value: id.value.clone(),
     };
