@@ -147,26 +147,13 @@ struct AgentUsage {
 
 impl AgentUsage {
     fn of(view: &ReadView, agent: &Agent) -> AgentUsage {
-        let id = agent.id();
-        let tasks = view
-            .tasks
-            .values()
-            .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
-            .fold(Resources::new(), |sum, t| &sum + &task_resources(t));
-        let used = view
-            .frameworks
-            .iter()
-            .flat_map(|f| &f.executors)
-            .filter(|(agent, _)| agent == id)
-            .filter_map(|(_, e)| Resources::from_protos(&e.resources).ok())
-            .fold(tasks, |sum, r| &sum + &r);
-        let offered = view
-            .frameworks
-            .iter()
-            .flat_map(|f| &f.offers)
-            .filter(|o| o.agent_id == id)
-            .fold(Resources::new(), |sum, o| &sum + &o.resources);
-        AgentUsage { used, offered }
+        let indexes = view.indexes();
+        let of =
+            |map: &HashMap<String, Resources>| map.get(agent.id()).cloned().unwrap_or_default();
+        AgentUsage {
+            used: of(&indexes.used_by_agent),
+            offered: of(&indexes.offered_by_agent),
+        }
     }
 }
 
@@ -386,11 +373,7 @@ pub fn state_summary(view: &ReadView) -> Json {
         .map(|a| {
             let usage = AgentUsage::of(view, a);
             let mut out = agent_summary(agents, a, &usage);
-            let tasks: Vec<&Task> = view
-                .tasks
-                .values()
-                .filter(|t| t.slave_id.value == a.id())
-                .collect();
+            let tasks = view.agent_tasks(a.id());
             count_states(&mut out, &tasks);
             let mut frameworks: Vec<&str> = tasks
                 .iter()
@@ -643,14 +626,7 @@ pub(crate) fn task(task: &Task) -> Json {
 
 /// The live tasks of framework `id`, in task id order.
 fn live_tasks<'a>(view: &'a ReadView, id: &str) -> Vec<&'a Task> {
-    let mut tasks: Vec<&Task> = view
-        .tasks
-        .iter()
-        .filter(|((framework, _), _)| framework == id)
-        .map(|(_, task)| task)
-        .collect();
-    tasks.sort_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
-    tasks
+    view.framework_tasks(id)
 }
 
 fn used_by(tasks: &[&Task]) -> Resources {

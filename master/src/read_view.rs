@@ -39,6 +39,8 @@ use flags::MasterFlags;
 use libprocess::Upid;
 use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo, Task};
 use resources::Resources;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// The master's state as of one moment, shared by the threads rendering it.
@@ -56,6 +58,91 @@ pub(crate) struct ReadView {
     pub completed_frameworks: Vec<FrameworkView>,
     /// Every live task, of registered frameworks or not.
     pub tasks: imbl::HashMap<TaskKey, Task>,
+    /// Built by the first rendering that needs them, off the master.
+    indexes: OnceLock<Indexes>,
+}
+
+/// One pass over the view's tasks, offers and executors, so that
+/// rendering is linear in the cluster's size rather than agents × tasks.
+#[derive(Debug, Default)]
+pub(crate) struct Indexes {
+    /// Live tasks by framework id, in task id order.
+    pub tasks_by_framework: HashMap<String, Vec<TaskKey>>,
+    /// Live tasks by agent id.
+    pub tasks_by_agent: HashMap<String, Vec<TaskKey>>,
+    /// What non-terminal tasks and executors use, by agent id.
+    pub used_by_agent: HashMap<String, Resources>,
+    /// What is offered, by agent id.
+    pub offered_by_agent: HashMap<String, Resources>,
+}
+
+impl ReadView {
+    pub fn indexes(&self) -> &Indexes {
+        self.indexes.get_or_init(|| {
+            let mut indexes = Indexes::default();
+            let add = |map: &mut HashMap<String, Resources>, agent: &str, r: &Resources| {
+                let sum = map.entry(agent.to_owned()).or_default();
+                *sum = &*sum + r;
+            };
+            for (key, task) in &self.tasks {
+                indexes
+                    .tasks_by_framework
+                    .entry(key.0.clone())
+                    .or_default()
+                    .push(key.clone());
+                indexes
+                    .tasks_by_agent
+                    .entry(task.slave_id.value.clone())
+                    .or_default()
+                    .push(key.clone());
+                if !crate::tasks::is_terminal(task.state())
+                    && let Ok(resources) = Resources::from_protos(&task.resources)
+                {
+                    add(&mut indexes.used_by_agent, &task.slave_id.value, &resources);
+                }
+            }
+            for keys in indexes.tasks_by_framework.values_mut() {
+                keys.sort_unstable();
+            }
+            for framework in &self.frameworks {
+                for (agent, executor) in &framework.executors {
+                    if let Ok(resources) = Resources::from_protos(&executor.resources) {
+                        add(&mut indexes.used_by_agent, agent, &resources);
+                    }
+                }
+                for offer in &framework.offers {
+                    add(
+                        &mut indexes.offered_by_agent,
+                        &offer.agent_id,
+                        &offer.resources,
+                    );
+                }
+            }
+            indexes
+        })
+    }
+
+    /// The live tasks of framework `id`, in task id order.
+    pub fn framework_tasks(&self, id: &str) -> Vec<&Task> {
+        self.indexes()
+            .tasks_by_framework
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.tasks.get(key))
+            .collect()
+    }
+
+    /// The live tasks on agent `id`.
+    pub fn agent_tasks(&self, id: &str) -> Vec<&Task> {
+        self.indexes()
+            .tasks_by_agent
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.tasks.get(key))
+            .collect()
+    }
 }
 
 /// What the endpoints show of a framework: its own fields, its outstanding
@@ -156,6 +243,7 @@ impl MasterProcess {
                 .map(|f| FrameworkView::of(self, f))
                 .collect(),
             tasks: self.tasks.shared_copy(),
+            indexes: OnceLock::new(),
         }
     }
 }

@@ -215,20 +215,16 @@ fn endpoint_resources(resources: &Resources) -> Vec<v1::Resource> {
 }
 
 fn agent(view: &ReadView, agent: &Agent) -> response::get_agents::Agent {
-    let id = agent.id();
-    let allocated = view
-        .tasks
-        .values()
-        .filter(|t| t.slave_id.value == id && !crate::tasks::is_terminal(t.state()))
-        .filter_map(|t| Resources::from_protos(&t.resources).ok())
-        .fold(Resources::new(), |sum, resources| &sum + &resources);
-    let offered = view
-        .frameworks
-        .iter()
-        .flat_map(|f| &f.offers)
-        .filter(|o| o.agent_id == id)
-        .fold(Resources::new(), |sum, o| &sum + &o.resources);
-    agent_record(&view.agents, agent, &allocated, &offered)
+    let indexes = view.indexes();
+    let of = |map: &std::collections::HashMap<String, Resources>| {
+        map.get(agent.id()).cloned().unwrap_or_default()
+    };
+    agent_record(
+        &view.agents,
+        agent,
+        &of(&indexes.used_by_agent),
+        &of(&indexes.offered_by_agent),
+    )
 }
 
 /// What the API shows of an agent, given what is allocated and offered of it.
@@ -293,10 +289,10 @@ pub(crate) fn framework(
 ) -> response::get_frameworks::Framework {
     let id = framework.id();
     let allocated = view
-        .tasks
-        .iter()
-        .filter(|((owner, _), task)| owner == id && !crate::tasks::is_terminal(task.state()))
-        .filter_map(|(_, task)| Resources::from_protos(&task.resources).ok())
+        .framework_tasks(id)
+        .into_iter()
+        .filter(|task| !crate::tasks::is_terminal(task.state()))
+        .filter_map(|task| Resources::from_protos(&task.resources).ok())
         .fold(Resources::new(), |sum, resources| &sum + &resources);
     let offered = framework
         .offers
