@@ -11,7 +11,9 @@
 //!   ACKNOWLEDGE, TEARDOWN.
 //!
 //! Both also find the leader when told of a standby (masters electing in
-//! ZooKeeper): v0 through the standby's `/state`, v1 through its 307.
+//! ZooKeeper): v0 through the standby's `/state`, v1 through its 307. And
+//! the v0 driver fails over within its `failover_timeout` to kill the task
+//! it left running.
 //!
 //! Needs `go`, Debian's `golang-github-mesos-mesos-go-dev` and `zookeeper`:
 //! run `cargo xtask setup`. The tests fail, never skip, when they are missing.
@@ -24,6 +26,7 @@ use common::cluster::{
     Cluster, FINISHED_COMMAND_TASK, command_tasks, events, go_program, run_client, task_states,
     wait_for_completion,
 };
+use common::{metric, wait_for_metric};
 use serde_json::Value as Json;
 use testkit::ZooKeeper;
 
@@ -104,6 +107,69 @@ async fn the_v0_driver_finds_the_leader_through_a_standby() {
     let (cluster, standby) = Cluster::elected(&zk.url("/mesos"), 1, command_tasks()).await;
     let standby = standby.runtime.address().to_string();
     v0_driver_runs_two_tasks(&program, &cluster, &standby).await;
+    cluster.stop().await;
+}
+
+/// The driver fails over within its failover timeout: a first run launches
+/// a long task and leaves without unregistering (`Stop(true)`); the master
+/// keeps the framework, disconnected, and its task; a second run
+/// reregisters as the same framework, kills the task and sees TASK_KILLED.
+#[tokio::test]
+async fn the_v0_driver_fails_over_and_kills_the_task_it_left_running() {
+    let (_scratch, program) = go_program("v0scheduler");
+    let cluster = cluster().await;
+    let master = format!("-master={}", cluster.master_address());
+
+    let first = run_client(
+        &program,
+        &[
+            master.clone(),
+            "-tasks=1".to_owned(),
+            "-command=sleep 600".to_owned(),
+            "-failover_timeout=60".to_owned(),
+            "-leave_running".to_owned(),
+            "-logtostderr".to_owned(),
+        ],
+    )
+    .await;
+    let framework_id = events(&first, "registered")[0]["framework_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        task_states(&first)["go-v0-task-1"],
+        ["TASK_STARTING", "TASK_RUNNING"]
+    );
+    wait_for_metric(&cluster.master, "master/frameworks_disconnected", 1.0).await;
+    assert_eq!(metric(&cluster.master, "master/tasks_running"), 1.0);
+
+    let second = run_client(
+        &program,
+        &[
+            master,
+            "-tasks=1".to_owned(),
+            format!("-framework_id={framework_id}"),
+            "-kill".to_owned(),
+            "-logtostderr".to_owned(),
+        ],
+    )
+    .await;
+    assert!(events(&second, "error").is_empty(), "{second:#?}");
+    assert_eq!(
+        events(&second, "registered")[0]["framework_id"],
+        framework_id.as_str()
+    );
+    assert_eq!(
+        task_states(&second)["go-v0-task-1"].last().unwrap(),
+        "TASK_KILLED",
+        "{second:#?}"
+    );
+    wait_for_metric(&cluster.master, "master/framework_removals", 1.0).await;
+    assert_eq!(metric(&cluster.master, "master/tasks_running"), 0.0);
+    assert_eq!(
+        metric(&cluster.master, "master/frameworks_disconnected"),
+        0.0
+    );
     cluster.stop().await;
 }
 

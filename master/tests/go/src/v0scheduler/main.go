@@ -2,8 +2,15 @@
 // driver (api/v0/scheduler), as in the golden s4-v0-driver run: it
 // registers with the master given by -master (host:port; the driver finds
 // the leader through GET /state), launches -tasks command tasks (cpus 0.1,
-// mem 32 each) in its first offer, declines later offers, and stops
-// (UnregisterFrameworkMessage) once every task is terminal.
+// mem 32 each, running -command) in its first offer, declines later
+// offers, and stops (UnregisterFrameworkMessage) once every task is
+// terminal.
+//
+// For failover: with -leave_running it stops as soon as every task runs,
+// failing over (Stop(true): the master keeps the framework for
+// -failover_timeout seconds); run again with -framework_id and -kill, it
+// reregisters as that framework, launches nothing, kills the tasks and
+// stops once they are terminal.
 //
 // It prints one JSON object per line for each thing the driver tells it:
 // {"event": "registered" | "offer" | "update" | "error" | "stopped", ...}.
@@ -15,6 +22,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gogo/protobuf/proto"
@@ -33,13 +42,20 @@ func emit(fields map[string]interface{}) {
 }
 
 type echoScheduler struct {
-	tasks    int
-	launched bool
-	finished map[string]bool
-	done     chan struct{}
+	tasks        int
+	command      string
+	kill         bool
+	leaveRunning bool
+	launched     bool
+	reached      map[string]bool
+	done         chan struct{}
 }
 
-func (s *echoScheduler) Registered(_ sched.SchedulerDriver, id *mesos.FrameworkID, master *mesos.MasterInfo) {
+func taskID(n int) *mesos.TaskID {
+	return util.NewTaskID(fmt.Sprintf("go-v0-task-%d", n))
+}
+
+func (s *echoScheduler) Registered(driver sched.SchedulerDriver, id *mesos.FrameworkID, master *mesos.MasterInfo) {
 	emit(map[string]interface{}{
 		"event":        "registered",
 		"framework_id": id.GetValue(),
@@ -47,6 +63,11 @@ func (s *echoScheduler) Registered(_ sched.SchedulerDriver, id *mesos.FrameworkI
 		"master_pid":   master.GetPid(),
 		"version":      master.GetVersion(),
 	})
+	if s.kill {
+		for n := 1; n <= s.tasks; n++ {
+			driver.KillTask(taskID(n))
+		}
+	}
 }
 
 func (s *echoScheduler) Reregistered(_ sched.SchedulerDriver, master *mesos.MasterInfo) {
@@ -72,7 +93,7 @@ func (s *echoScheduler) ResourceOffers(driver sched.SchedulerDriver, offers []*m
 			"hostname": offer.GetHostname(),
 			"cpus":     cpus,
 		})
-		if s.launched {
+		if s.launched || s.kill {
 			driver.DeclineOffer(offer.Id, &mesos.Filters{RefuseSeconds: proto.Float64(5)})
 			continue
 		}
@@ -81,9 +102,9 @@ func (s *echoScheduler) ResourceOffers(driver sched.SchedulerDriver, offers []*m
 		for n := 1; n <= s.tasks; n++ {
 			tasks = append(tasks, &mesos.TaskInfo{
 				Name:    proto.String(fmt.Sprintf("task %d", n)),
-				TaskId:  util.NewTaskID(fmt.Sprintf("go-v0-task-%d", n)),
+				TaskId:  taskID(n),
 				SlaveId: offer.SlaveId,
-				Command: &mesos.CommandInfo{Value: proto.String(fmt.Sprintf("echo task %d", n))},
+				Command: &mesos.CommandInfo{Value: proto.String(strings.Replace(s.command, "{n}", strconv.Itoa(n), -1))},
 				Resources: []*mesos.Resource{
 					util.NewScalarResource("cpus", 0.1),
 					util.NewScalarResource("mem", 32),
@@ -107,11 +128,15 @@ func (s *echoScheduler) StatusUpdate(_ sched.SchedulerDriver, status *mesos.Task
 		"source":   status.GetSource().String(),
 	})
 	switch status.GetState() {
-	case mesos.TaskState_TASK_STAGING, mesos.TaskState_TASK_STARTING, mesos.TaskState_TASK_RUNNING:
+	case mesos.TaskState_TASK_STAGING, mesos.TaskState_TASK_STARTING:
 		return
+	case mesos.TaskState_TASK_RUNNING:
+		if !s.leaveRunning {
+			return
+		}
 	}
-	s.finished[status.GetTaskId().GetValue()] = true
-	if len(s.finished) == s.tasks {
+	s.reached[status.GetTaskId().GetValue()] = true
+	if len(s.reached) == s.tasks {
 		close(s.done)
 	}
 }
@@ -133,16 +158,33 @@ func (s *echoScheduler) Error(_ sched.SchedulerDriver, message string) {
 
 func main() {
 	master := flag.String("master", "", "the master, host:port")
-	tasks := flag.Int("tasks", 2, "tasks to launch")
+	tasks := flag.Int("tasks", 2, "tasks to launch (or kill)")
+	command := flag.String("command", "echo task {n}", "each task's command, {n} its number")
+	failoverTimeout := flag.Float64("failover_timeout", 0, "FrameworkInfo.failover_timeout")
+	frameworkID := flag.String("framework_id", "", "fail over to this framework")
+	kill := flag.Bool("kill", false, "kill the tasks instead of launching them")
+	leaveRunning := flag.Bool("leave_running", false, "fail over once every task runs")
 	flag.Parse()
 
-	scheduler := &echoScheduler{tasks: *tasks, finished: map[string]bool{}, done: make(chan struct{})}
+	scheduler := &echoScheduler{
+		tasks:        *tasks,
+		command:      *command,
+		kill:         *kill,
+		leaveRunning: *leaveRunning,
+		reached:      map[string]bool{},
+		done:         make(chan struct{}),
+	}
+	framework := &mesos.FrameworkInfo{
+		User:            proto.String("root"),
+		Name:            proto.String("mesos-go-v0"),
+		FailoverTimeout: failoverTimeout,
+	}
+	if *frameworkID != "" {
+		framework.Id = &mesos.FrameworkID{Value: frameworkID}
+	}
 	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
-		Scheduler: scheduler,
-		Framework: &mesos.FrameworkInfo{
-			User: proto.String("root"),
-			Name: proto.String("mesos-go-v0"),
-		},
+		Scheduler:      scheduler,
+		Framework:      framework,
 		Master:         *master,
 		BindingAddress: net.ParseIP("127.0.0.1"),
 	})
@@ -155,7 +197,7 @@ func main() {
 		os.Exit(1)
 	}
 	<-scheduler.done
-	status, err := driver.Stop(false)
+	status, err := driver.Stop(*leaveRunning)
 	if err != nil {
 		emit(map[string]interface{}{"event": "error", "message": err.Error()})
 		os.Exit(1)
