@@ -63,11 +63,24 @@ async fn weights_and_quotas_are_recorded_and_survive_a_failover() {
         roles["roles"][0]["quota"]["guarantee"],
         json!({"cpus": 1.0})
     );
+    // The deprecated calls, as Mesos 1.9+ reads them.
+    let set = json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {
+        "role": "old", "guarantee": [{"name": "mem", "type": "SCALAR", "scalar": {"value": 64}}]
+    }}});
+    assert_eq!(call(&master, set).await.status, 200);
+    let quota = query(&master, "GET_QUOTA").await;
+    let configs = &quota["get_quota"]["status"]["configs"];
+    assert_eq!(configs[1]["role"], "old");
+    assert_eq!(configs[1]["limits"], json!({"mem": {"value": 64.0}}));
+    let remove = json!({"type": "REMOVE_QUOTA", "remove_quota": {"role": "old"}});
+    assert_eq!(call(&master, remove).await.status, 200);
+
     master.runtime.shutdown().await;
 
     let recovered = common::start_with(builder()).await;
     let quota = query(&recovered, "GET_QUOTA").await;
     assert_eq!(quota["get_quota"]["status"]["configs"][0]["role"], "golden");
+    assert_eq!(quota["get_quota"]["status"]["configs"][1], Json::Null);
     let weights = query(&recovered, "GET_WEIGHTS").await;
     assert_eq!(weights["get_weights"]["weight_infos"][0]["weight"], 2.5);
 }

@@ -17,6 +17,7 @@ use http::StatusCode;
 use libprocess::{Context, Reply, Response};
 use proto::mesos::internal::{DrainSlaveMessage, ShutdownMessage};
 use proto::mesos::maintenance::Schedule;
+use proto::mesos::quota::QuotaConfig;
 use proto::mesos::v1::master::Call as V1Call;
 use proto::mesos::{
     DrainConfig, DrainInfo, DrainState, MachineId, MachineInfo, SlaveId, Unavailability,
@@ -454,8 +455,25 @@ impl MasterProcess {
     }
 }
 
+/// The deprecated `SET_QUOTA`'s request as a config, as Mesos 1.9+ reads
+/// it: its guarantee is both the guarantees and the limits.
+fn quota_config_of(request: &proto::mesos::v1::quota::QuotaRequest) -> QuotaConfig {
+    let scalars: std::collections::HashMap<String, proto::mesos::value::Scalar> = request
+        .guarantee
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), super::devolve(r.scalar.as_ref()?))))
+        .collect();
+    QuotaConfig {
+        role: request.role().to_owned(),
+        guarantees: scalars.clone(),
+        limits: scalars,
+    }
+}
+
 /// The authorizer's checks for a state-changing call, as Mesos's
 /// handlers ask for them.
+// Mesos still serves the deprecated SET_QUOTA and REMOVE_QUOTA.
+#[allow(deprecated)]
 fn checks(master: &MasterProcess, call: &V1Call) -> Vec<Check> {
     use proto::mesos::v1::master::call::Type;
     let machines = |ids: &[proto::mesos::v1::MachineId]| -> Vec<MachineId> {
@@ -473,6 +491,16 @@ fn checks(master: &MasterProcess, call: &V1Call) -> Vec<Check> {
             .iter()
             .flat_map(|u| &u.quota_configs)
             .map(|config| Check::update_quota(&config.role))
+            .collect(),
+        Type::SetQuota => call
+            .set_quota
+            .iter()
+            .map(|set| Check::update_quota(set.quota_request.role()))
+            .collect(),
+        Type::RemoveQuota => call
+            .remove_quota
+            .iter()
+            .map(|remove| Check::update_quota(&remove.role))
             .collect(),
         Type::UpdateMaintenanceSchedule => {
             let ids: Vec<_> = call
@@ -552,6 +580,7 @@ pub(super) fn dispatch(
 }
 
 /// Runs an authorized state-changing call.
+#[allow(deprecated)]
 fn run(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: V1Call) -> Reply {
     use proto::mesos::v1::master::call::Type;
     let devolve = |id: &proto::mesos::v1::AgentId| SlaveId {
@@ -600,6 +629,20 @@ fn run(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: V1Cal
         Type::Teardown => {
             let framework = call.teardown.expect("validated").framework_id;
             master.teardown_call(ctx, &framework.value)
+        }
+        Type::SetQuota => {
+            let request = call.set_quota.expect("validated").quota_request;
+            master.update_quota(ctx, vec![quota_config_of(&request)])
+        }
+        Type::RemoveQuota => {
+            let role = call.remove_quota.expect("validated").role;
+            master.update_quota(
+                ctx,
+                vec![QuotaConfig {
+                    role,
+                    ..QuotaConfig::default()
+                }],
+            )
         }
         other => unreachable!("{} does not change the cluster", other.as_str_name()),
     }

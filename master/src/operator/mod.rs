@@ -89,6 +89,8 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
     );
 }
 
+// Mesos still serves the deprecated SET_QUOTA and REMOVE_QUOTA.
+#[allow(deprecated)]
 fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: Call) -> Reply {
     use call::Type;
     tracing::info!(
@@ -163,7 +165,9 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         | Type::ReactivateAgent
         | Type::DrainAgent
         | Type::MarkAgentGone
-        | Type::Teardown => changes::dispatch(master, ctx, call),
+        | Type::Teardown
+        | Type::SetQuota
+        | Type::RemoveQuota => changes::dispatch(master, ctx, call),
         Type::Subscribe => events::subscribe(master, ctx, call),
         other => Response::text(
             StatusCode::NOT_IMPLEMENTED,
