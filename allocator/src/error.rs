@@ -1,3 +1,5 @@
+use proto::mesos as pb;
+use resources::Resources;
 use thiserror::Error;
 
 /// What the allocator refuses. Mesos aborts the master on most of these
@@ -32,4 +34,28 @@ pub enum AllocatorError {
     /// nonsense; its own message.
     #[error("{0}")]
     Failed(String),
+}
+
+impl AllocatorError {
+    pub fn unknown_framework(id: &pb::FrameworkId) -> AllocatorError {
+        AllocatorError::UnknownFramework(id.value.clone())
+    }
+
+    pub fn unknown_agent(id: &pb::SlaveId) -> AllocatorError {
+        AllocatorError::UnknownAgent(id.value.clone())
+    }
+
+    /// `agent` was asked for `resources` back that `framework` does not hold
+    /// there.
+    pub fn not_offered_or_allocated(
+        framework: &pb::FrameworkId,
+        agent: &pb::SlaveId,
+        resources: &Resources,
+    ) -> AllocatorError {
+        AllocatorError::NotOfferedOrAllocated {
+            framework: framework.value.clone(),
+            agent: agent.value.clone(),
+            resources: resources.to_string(),
+        }
+    }
 }

@@ -88,7 +88,18 @@
 //! After a master failover with quotas, [`Allocator::recover`] pauses
 //! allocation until enough agents are back; the master resumes it after
 //! `--allocator_recovery_timeout` at the latest.
+//!
+//! # Writing an allocator
+//!
+//! A custom allocator implements [`Allocator`] with a policy of its own
+//! (the `allocator-example` crate is a small one). The rules that do not
+//! depend on the policy are here, public, so that every allocator keeps
+//! them as [`HierarchicalAllocator`] does: [`framework_roles`],
+//! [`refusal_timeout`], [`apply_conversions`], [`unallocated`], and the
+//! [`AllocatorError`] constructors for unknown IDs and resources never
+//! handed out.
 
+mod bookkeeping;
 mod error;
 mod fast_hash;
 mod hierarchical;
@@ -99,12 +110,13 @@ mod slab;
 pub mod sorter;
 mod types;
 
+pub use bookkeeping::{apply_conversions, framework_roles, refusal_timeout, unallocated};
 pub use error::AllocatorError;
 pub use hierarchical::HierarchicalAllocator;
 pub use sorter::{Sorter, SorterKind};
 pub use types::{
     CollectedOffers, FrameworkOptions, InverseOffer, Offer, OfferConstraints, OfferSink, Options,
-    Quota, ResourceConversion, ResourceLimits, apply_conversions,
+    Quota, ResourceConversion, ResourceLimits,
 };
 
 use proto::mesos as pb;

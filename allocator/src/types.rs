@@ -222,26 +222,6 @@ impl ResourceConversion {
     }
 }
 
-/// Applies `conversions` to `resources` in order; each needs its
-/// `consumed` resources, else the error says what was missing.
-pub fn apply_conversions(
-    resources: &Resources,
-    conversions: &[ResourceConversion],
-) -> Result<Resources, String> {
-    let mut result = resources.clone();
-    for conversion in conversions {
-        if !result.contains(&conversion.consumed) {
-            return Err(format!(
-                "{} does not contain {}",
-                result, conversion.consumed
-            ));
-        }
-        result -= &conversion.consumed;
-        result += &conversion.converted;
-    }
-    Ok(result)
-}
-
 /// One offer: what an agent makes available to a framework under one role.
 /// The resources carry their allocation to `role`.
 #[derive(Debug, Clone, PartialEq)]

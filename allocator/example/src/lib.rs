@@ -16,12 +16,19 @@
 //! free to the first framework in the queue that is active, has a role it
 //! has not suppressed (its first such role is the offer's role), and has
 //! not refused this agent recently (`refuse_seconds` when it declined,
-//! 5 seconds by default). Reservations go only to their role, so what is
+//! 5 seconds by default, at most a year). Reservations go only to their role, so what is
 //! reserved to other roles goes on down the queue.
 //!
 //! Deliberately left out, as a simple policy would: fairness, weights and
 //! quotas (the calls are accepted and ignored), capabilities, minimum offer
 //! sizes, and inverse offers for maintenance.
+//!
+//! What every allocator must do alike — a framework's roles, how long a
+//! refusal lasts, applying operations' conversions, counting resources
+//! without their allocation role — comes from the `allocator` crate
+//! ([`allocator::framework_roles`], [`allocator::refusal_timeout`],
+//! [`allocator::apply_conversions`], [`allocator::unallocated`]), so this
+//! crate holds only the policy.
 //!
 //! Clones share one allocator, so a caller can keep a handle to look at
 //! the allocator it gave to the master ([`FifoAllocator::agents`],
@@ -29,16 +36,13 @@
 
 use allocator::{
     Allocator, AllocatorError, FrameworkOptions, Offer, OfferSink, Quota, ResourceConversion,
-    apply_conversions,
+    apply_conversions, framework_roles, refusal_timeout, unallocated,
 };
 use proto::mesos as pb;
 use resources::Resources;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-/// `Filters.refuse_seconds` when a decline does not say.
-const DEFAULT_REFUSAL: Duration = Duration::from_secs(5);
+use std::time::Instant;
 
 /// First come, first served offers (see the crate docs).
 #[derive(Debug, Clone, Default)]
@@ -80,6 +84,16 @@ struct Agent {
     held: HashMap<pb::FrameworkId, Resources>,
 }
 
+impl Agent {
+    /// `free` from scratch: the total less everything held.
+    fn recount_free(&mut self) {
+        self.free = self.total.clone();
+        for held in self.held.values() {
+            self.free -= &unallocated(held);
+        }
+    }
+}
+
 impl FifoAllocator {
     pub fn new() -> FifoAllocator {
         FifoAllocator::default()
@@ -117,14 +131,6 @@ impl FifoAllocator {
     }
 }
 
-fn unknown_framework(id: &pb::FrameworkId) -> AllocatorError {
-    AllocatorError::UnknownFramework(id.value.clone())
-}
-
-fn unknown_agent(id: &pb::SlaveId) -> AllocatorError {
-    AllocatorError::UnknownAgent(id.value.clone())
-}
-
 /// What `framework` holds on `agent`, if it holds `resources`.
 fn holding<'a>(
     agent: &'a mut Agent,
@@ -135,30 +141,7 @@ fn holding<'a>(
         .held
         .get_mut(framework)
         .filter(|held| held.contains(resources))
-        .ok_or_else(|| AllocatorError::NotOfferedOrAllocated {
-            framework: framework.value.clone(),
-            agent: agent.id.value.clone(),
-            resources: resources.to_string(),
-        })
-}
-
-/// Resources without their allocation role: how an agent counts them.
-fn unallocated(resources: &Resources) -> Resources {
-    let mut resources = resources.clone();
-    resources.unallocate();
-    resources
-}
-
-/// [`apply_conversions`] on `agent`'s resources.
-fn convert(
-    agent: &pb::SlaveId,
-    resources: &Resources,
-    conversions: &[ResourceConversion],
-) -> Result<Resources, AllocatorError> {
-    apply_conversions(resources, conversions).map_err(|reason| AllocatorError::Conversion {
-        agent: agent.value.clone(),
-        reason,
-    })
+        .ok_or_else(|| AllocatorError::not_offered_or_allocated(framework, &agent.id, resources))
 }
 
 impl Fifo {
@@ -166,7 +149,7 @@ impl Fifo {
         self.frameworks
             .iter()
             .position(|framework| framework.id == *id)
-            .ok_or_else(|| unknown_framework(id))
+            .ok_or_else(|| AllocatorError::unknown_framework(id))
     }
 
     fn framework_mut(&mut self, id: &pb::FrameworkId) -> Result<&mut Framework, AllocatorError> {
@@ -178,7 +161,7 @@ impl Fifo {
         self.agents
             .iter()
             .position(|agent| agent.id == *id)
-            .ok_or_else(|| unknown_agent(id))
+            .ok_or_else(|| AllocatorError::unknown_agent(id))
     }
 
     fn agent(&self, id: &pb::SlaveId) -> Result<&Agent, AllocatorError> {
@@ -282,7 +265,7 @@ impl Allocator for FifoAllocator {
         }
         fifo.frameworks.push(Framework {
             id,
-            roles: roles_of(info),
+            roles: framework_roles(info),
             suppressed: options.suppressed_roles,
             active,
             refusals: HashMap::new(),
@@ -329,7 +312,7 @@ impl Allocator for FifoAllocator {
     ) -> Result<(), AllocatorError> {
         let mut fifo = self.lock();
         let framework = fifo.framework_mut(&info.id.clone().unwrap_or_default())?;
-        framework.roles = roles_of(info);
+        framework.roles = framework_roles(info);
         framework.suppressed = options.suppressed_roles;
         fifo.pending = true;
         Ok(())
@@ -348,18 +331,16 @@ impl Allocator for FifoAllocator {
         if fifo.agent_index(&id).is_ok() {
             return Err(AllocatorError::AgentExists(id.value));
         }
-        let mut free = total.clone();
-        for resources in used.values() {
-            free -= &unallocated(resources);
-        }
-        fifo.agents.push(Agent {
+        let mut agent = Agent {
             info: info.clone(),
             id,
             active: true,
             total: total.clone(),
-            free,
+            free: Resources::default(),
             held: used.clone(),
-        });
+        };
+        agent.recount_free();
+        fifo.agents.push(agent);
         fifo.pending = true;
         Ok(())
     }
@@ -387,11 +368,8 @@ impl Allocator for FifoAllocator {
         if let Some(total) = total
             && *total != agent.total
         {
-            agent.free = total.clone();
-            for held in agent.held.values() {
-                agent.free -= &unallocated(held);
-            }
             agent.total = total.clone();
+            agent.recount_free();
             changed = true;
         }
         fifo.pending |= changed;
@@ -451,7 +429,7 @@ impl Allocator for FifoAllocator {
     ) -> Result<(), AllocatorError> {
         let mut fifo = self.lock();
         let agent = fifo.agent_mut(agent_id)?;
-        let converted = convert(agent_id, offered, conversions)?;
+        let converted = apply_conversions(agent_id, offered, conversions)?;
         let held = holding(agent, framework_id, offered)?;
         *held -= offered;
         *held += &converted;
@@ -467,8 +445,8 @@ impl Allocator for FifoAllocator {
     ) -> Result<(), AllocatorError> {
         let mut fifo = self.lock();
         let agent = fifo.agent_mut(agent_id)?;
-        let free = convert(agent_id, &agent.free, conversions)?;
-        agent.total = convert(agent_id, &agent.total, conversions)?;
+        let free = apply_conversions(agent_id, &agent.free, conversions)?;
+        agent.total = apply_conversions(agent_id, &agent.total, conversions)?;
         agent.free = free;
         Ok(())
     }
@@ -522,14 +500,10 @@ impl Allocator for FifoAllocator {
         let held = holding(agent, framework_id, resources)?;
         *held -= resources;
         agent.free += &unallocated(resources);
-        if let Some(filters) = filters {
-            let refusal =
-                Duration::try_from_secs_f64(filters.refuse_seconds()).unwrap_or(DEFAULT_REFUSAL);
-            if !refusal.is_zero() {
-                fifo.framework_mut(framework_id)?
-                    .refusals
-                    .insert(agent_id.clone(), now + refusal);
-            }
+        if let Some(refusal) = filters.and_then(refusal_timeout) {
+            fifo.framework_mut(framework_id)?
+                .refusals
+                .insert(agent_id.clone(), now + refusal);
         }
         fifo.pending = true;
         Ok(())
@@ -622,19 +596,5 @@ impl Allocator for FifoAllocator {
 
     fn has_pending_allocation(&self) -> bool {
         self.lock().pending
-    }
-}
-
-/// A framework's roles: `roles` for MULTI_ROLE frameworks, else `role`
-/// (`*` by default).
-fn roles_of(info: &pb::FrameworkInfo) -> Vec<String> {
-    let multi_role = info
-        .capabilities
-        .iter()
-        .any(|capability| capability.r#type() == pb::framework_info::capability::Type::MultiRole);
-    if multi_role {
-        info.roles.clone()
-    } else {
-        vec![info.role().to_owned()]
     }
 }

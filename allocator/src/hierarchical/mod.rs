@@ -9,27 +9,21 @@ use crate::rng::Rng;
 use crate::roles::{FrameworkKey, RoleKey, RoleTree, Track};
 use crate::slab::Slab;
 use crate::sorter::Sorter;
-use crate::types::apply_conversions;
 use crate::{
     Allocator, AllocatorError, FrameworkOptions, OfferSink, Options, Quota, ResourceConversion,
+    apply_conversions, framework_roles, refusal_timeout, unallocated,
 };
 use proto::mesos as pb;
 use resources::{ResourceQuantities, Resources, Value};
 use state::{
     Agent, AgentCapabilities, AgentKey, Framework, FrameworkCapabilities, RefusedFilter,
-    framework_roles, min_allocatable_overrides,
+    min_allocatable_overrides,
 };
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::hash::BuildHasher;
-use std::time::{Duration, Instant};
-
-/// Refusals longer than this are cut to it, as in Mesos.
-const MAX_REFUSAL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
-
-/// `Filters.refuse_seconds` when unset or invalid.
-const DEFAULT_REFUSAL: Duration = Duration::from_secs(5);
+use std::time::Instant;
 
 /// Which agents the next event-driven allocation covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,14 +149,14 @@ impl HierarchicalAllocator {
         self.framework_keys
             .get(id)
             .copied()
-            .ok_or_else(|| AllocatorError::UnknownFramework(id.value.clone()))
+            .ok_or_else(|| AllocatorError::unknown_framework(id))
     }
 
     fn agent_key(&self, id: &pb::SlaveId) -> Result<AgentKey, AllocatorError> {
         self.agent_keys
             .get(id)
             .copied()
-            .ok_or_else(|| AllocatorError::UnknownAgent(id.value.clone()))
+            .ok_or_else(|| AllocatorError::unknown_agent(id))
     }
 
     fn sorter_mut(&mut self, role: RoleKey) -> Option<&mut Box<dyn Sorter>> {
@@ -330,10 +324,12 @@ impl HierarchicalAllocator {
             .agents
             .at_mut(agent)
             .give_back(framework, role, resources)
-            .map_err(|()| AllocatorError::NotOfferedOrAllocated {
-                framework: self.frameworks.at(framework).id.value.clone(),
-                agent: self.agents.at(agent).id.value.clone(),
-                resources: resources.to_string(),
+            .map_err(|()| {
+                AllocatorError::not_offered_or_allocated(
+                    &self.frameworks.at(framework).id,
+                    &self.agents.at(agent).id,
+                    resources,
+                )
             })?;
         let quantities = scalar_quantities(resources);
         self.role_sorter.unallocated(role, &quantities);
@@ -392,8 +388,7 @@ impl HierarchicalAllocator {
         } else {
             *allocated += resources;
         }
-        let mut unallocated = resources.clone();
-        unallocated.unallocate();
+        let unallocated = unallocated(resources);
         let counted = Counted::of(&unallocated);
         self.track_in_roles(role_key, &unallocated, &counted, Track::Allocated);
         self.track_counted_allocation(agent, framework, role_key, unallocated, &counted);
@@ -506,21 +501,6 @@ impl HierarchicalAllocator {
     }
 }
 
-/// How long a refusal lasts: `refuse_seconds` capped at a year, the
-/// default for negative or invalid values, at least one allocation
-/// interval; `None` for zero (no filter).
-fn refusal(filters: &pb::Filters, allocation_interval: Duration) -> Option<Duration> {
-    let seconds = filters.refuse_seconds();
-    let timeout = if !seconds.is_finite() || seconds < 0.0 {
-        DEFAULT_REFUSAL
-    } else if seconds > MAX_REFUSAL.as_secs_f64() {
-        MAX_REFUSAL
-    } else {
-        Duration::from_secs_f64(seconds)
-    };
-    (!timeout.is_zero()).then(|| timeout.max(allocation_interval))
-}
-
 /// The scalar quantities of `resources`, the only ones shares and quotas
 /// count.
 /// Resources counted once for the sorters and the role tree.
@@ -616,7 +596,7 @@ impl Allocator for HierarchicalAllocator {
         if self.framework_keys.contains_key(&id) {
             return Err(AllocatorError::FrameworkExists(id.value));
         }
-        let roles = framework_roles(info);
+        let roles: BTreeSet<String> = framework_roles(info).into_iter().collect();
         let key = self.frameworks.insert(Framework {
             id: id.clone(),
             roles: roles.clone(),
@@ -721,7 +701,7 @@ impl Allocator for HierarchicalAllocator {
         let id = info.id.clone().unwrap_or_default();
         let key = self.framework_key(&id)?;
         let old_roles = self.frameworks.at(key).roles.clone();
-        let new_roles = framework_roles(info);
+        let new_roles: BTreeSet<String> = framework_roles(info).into_iter().collect();
         let old_suppressed = self.frameworks.at(key).suppressed_roles.clone();
 
         for role in new_roles.difference(&old_roles) {
@@ -955,16 +935,10 @@ impl Allocator for HierarchicalAllocator {
             .roles
             .get(&role_name)
             .ok_or_else(|| AllocatorError::NotOneRole(role_name.clone()))?;
-        let conversion_error = |reason: String| AllocatorError::Conversion {
-            agent: agent_id.value.clone(),
-            reason,
-        };
-        let updated = apply_conversions(offered, conversions).map_err(conversion_error)?;
+        let updated = apply_conversions(agent_id, offered, conversions)?;
 
-        let mut old = offered.clone();
-        old.unallocate();
-        let mut new = updated;
-        new.unallocate();
+        let old = unallocated(offered);
+        let new = unallocated(&updated);
         self.untrack_allocation(agent, framework, role, &old)?;
 
         // The agent's total changes with the conversions (allocation marks
@@ -974,15 +948,13 @@ impl Allocator for HierarchicalAllocator {
             .iter()
             .filter(|conversion| !conversion.consumed.is_empty())
             .map(|conversion| {
-                let mut consumed = conversion.consumed.clone();
-                consumed.unallocate();
-                let mut converted = conversion.converted.clone();
-                converted.unallocate();
-                ResourceConversion::new(consumed, converted)
+                ResourceConversion::new(
+                    unallocated(&conversion.consumed),
+                    unallocated(&conversion.converted),
+                )
             })
             .collect();
-        let total = apply_conversions(self.agents.at(agent).total(), &stripped)
-            .map_err(conversion_error)?;
+        let total = apply_conversions(agent_id, self.agents.at(agent).total(), &stripped)?;
         self.set_agent_total(agent, total);
         self.track_allocation(agent, framework, role, new);
         Ok(())
@@ -994,16 +966,10 @@ impl Allocator for HierarchicalAllocator {
         conversions: &[ResourceConversion],
     ) -> Result<(), AllocatorError> {
         let key = self.agent_key(agent_id)?;
-        let conversion_error = |reason: String| AllocatorError::Conversion {
-            agent: agent_id.value.clone(),
-            reason,
-        };
         // Only what is available may change: a run may have offered the
         // resources between the master's decision and this call.
-        apply_conversions(self.agents.at(key).available(), conversions)
-            .map_err(conversion_error)?;
-        let total = apply_conversions(self.agents.at(key).total(), conversions)
-            .map_err(conversion_error)?;
+        apply_conversions(agent_id, self.agents.at(key).available(), conversions)?;
+        let total = apply_conversions(agent_id, self.agents.at(key).total(), conversions)?;
         self.set_agent_total(key, total);
         Ok(())
     }
@@ -1045,7 +1011,7 @@ impl Allocator for HierarchicalAllocator {
         }
         // Inverse offer refusals last exactly as long as asked (no
         // allocation-interval floor, as in Mesos).
-        if let Some(timeout) = filters.and_then(|filters| refusal(filters, Duration::ZERO)) {
+        if let Some(timeout) = filters.and_then(refusal_timeout) {
             self.frameworks
                 .at_mut(framework)
                 .inverse_offer_filters
@@ -1118,12 +1084,13 @@ impl Allocator for HierarchicalAllocator {
         let Some(role) = self.roles.get(&role_name) else {
             return Ok(());
         };
-        let mut unallocated = resources.clone();
-        unallocated.unallocate();
+        let unallocated = unallocated(resources);
         self.untrack_allocation(agent, framework, role, &unallocated)?;
 
-        let Some(timeout) =
-            filters.and_then(|filters| refusal(filters, self.options.allocation_interval))
+        // At least one allocation interval, to outlive the next batch.
+        let Some(timeout) = filters
+            .and_then(refusal_timeout)
+            .map(|timeout| timeout.max(self.options.allocation_interval))
         else {
             return Ok(());
         };

@@ -3,6 +3,7 @@
 use crate::fast_hash::FastMap;
 use crate::roles::RoleKey;
 use crate::types::OfferConstraints;
+use crate::unallocated;
 use proto::mesos as pb;
 use proto::mesos::framework_info::capability::Type as FrameworkCapability;
 use proto::mesos::slave_info::capability::Type as AgentCapability;
@@ -42,16 +43,6 @@ impl FrameworkCapabilities {
             }
         }
         capabilities
-    }
-}
-
-/// A framework's roles: `roles` with MULTI_ROLE, else its one `role`
-/// (`*` by default).
-pub(crate) fn framework_roles(info: &pb::FrameworkInfo) -> BTreeSet<String> {
-    if FrameworkCapabilities::of(info).multi_role {
-        info.roles.iter().cloned().collect()
-    } else {
-        BTreeSet::from([info.role().to_owned()])
     }
 }
 
@@ -258,15 +249,11 @@ impl Agent {
         self.shape = Shape::of(&total);
         self.total = total;
         let mut available = self.total.clone();
-        let held =
-            self.offered_or_allocated
-                .values()
-                .cloned()
-                .chain(self.held_for_unknown.values().map(|held| {
-                    let mut held = held.clone();
-                    held.unallocate();
-                    held
-                }));
+        let held = self
+            .offered_or_allocated
+            .values()
+            .cloned()
+            .chain(self.held_for_unknown.values().map(unallocated));
         for held in held {
             self.take_from_available(&mut available, &held);
         }
@@ -350,10 +337,8 @@ impl Agent {
 
     /// Holds `resources` (allocated form) for a framework not yet known.
     pub fn hold_for_unknown(&mut self, framework: &pb::FrameworkId, resources: &Resources) {
-        let mut unallocated = resources.clone();
-        unallocated.unallocate();
         let mut available = std::mem::take(&mut self.available);
-        self.take_from_available(&mut available, &unallocated);
+        self.take_from_available(&mut available, &unallocated(resources));
         self.available = available;
         *self.held_for_unknown.entry(framework.clone()).or_default() += resources;
     }
@@ -362,8 +347,7 @@ impl Agent {
     /// holdings of its key, role by role.
     pub fn release_unknown(&mut self, framework: &pb::FrameworkId) -> Option<Resources> {
         let held = self.held_for_unknown.remove(framework)?;
-        let mut unallocated = held.clone();
-        unallocated.unallocate();
+        let unallocated = unallocated(&held);
         if self.shape.has_shared {
             self.available += &unallocated.non_shared();
         } else {
