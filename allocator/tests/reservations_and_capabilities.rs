@@ -30,12 +30,10 @@ fn reservations_are_offered_only_within_the_reserving_subtree() {
     );
 
     add_framework(&mut allocator, "web", &["eng/web"]);
-    let offers = allocate(&mut allocator, now);
-    let offered = summary(&offers);
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].0, "web");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.0, "web");
     assert!(
-        offered[0].3.contains("(reservations: [(STATIC,eng)]):2"),
+        offered.3.contains("(reservations: [(STATIC,eng)]):2"),
         "{offered:?}"
     );
 }
@@ -87,9 +85,8 @@ fn gpu_agents_go_only_to_gpu_capable_frameworks() {
     let now = Instant::now();
     assert_eq!(allocate(&mut allocator, now).offer_count(), 0);
     add_with(&mut allocator, "gpu", &[FrameworkCapability::GpuResources]);
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].0, "gpu");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.0, "gpu");
 
     let mut unfiltered = allocator::HierarchicalAllocator::new(Options {
         filter_gpu_resources: false,
@@ -114,18 +111,17 @@ fn revocable_resources_go_only_to_frameworks_that_accept_them() {
     let total = resources("cpus:1;mem:512") + &revocable_cpus(10.0);
     add_agent_with_total(&mut allocator, "agent", &total);
     let now = Instant::now();
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered[0].3, "cpus:1; mem:512");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.3, "cpus:1; mem:512");
 
     add_with(
         &mut allocator,
         "revocable",
         &[FrameworkCapability::RevocableResources],
     );
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].0, "revocable");
-    assert_eq!(offered[0].3, "cpus{REV}:10");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.0, "revocable");
+    assert_eq!(offered.3, "cpus{REV}:10");
 }
 
 #[test]
@@ -141,10 +137,9 @@ fn refined_reservations_go_only_to_frameworks_that_understand_them() {
     }));
     add_agent_with_total(&mut allocator, "agent", &(resources("mem:512") + &refined));
     let now = Instant::now();
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
+    let offered = only_offer(&mut allocator, now);
     assert_eq!(
-        (offered[0].0.as_str(), offered[0].3.as_str()),
+        (offered.0.as_str(), offered.3.as_str()),
         ("plain", "mem:512")
     );
 
@@ -154,13 +149,12 @@ fn refined_reservations_go_only_to_frameworks_that_understand_them() {
         "eng/web",
         &[FrameworkCapability::ReservationRefinement],
     );
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].0, "refining");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.0, "refining");
     let mut expected = refined.clone();
     expected.allocate("eng/web");
     expected.unallocate();
-    assert_eq!(offered[0].3, expected.to_string());
+    assert_eq!(offered.3, expected.to_string());
 }
 
 #[test]
@@ -185,10 +179,9 @@ fn shared_volumes_go_only_to_frameworks_that_share_and_stay_on_offer() {
         &(resources("cpus:1;mem:512") + &volume),
     );
     let now = Instant::now();
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
+    let offered = only_offer(&mut allocator, now);
     assert_eq!(
-        (offered[0].0.as_str(), offered[0].3.as_str()),
+        (offered.0.as_str(), offered.3.as_str()),
         ("plain", "cpus:1; mem:512")
     );
 
@@ -197,16 +190,14 @@ fn shared_volumes_go_only_to_frameworks_that_share_and_stay_on_offer() {
         "sharing",
         &[FrameworkCapability::SharedResources],
     );
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
+    let offered = only_offer(&mut allocator, now);
     assert_eq!(
-        (offered[0].0.as_str(), offered[0].3.as_str()),
+        (offered.0.as_str(), offered.3.as_str()),
         ("sharing", volume.to_string().as_str())
     );
     // Held by one framework, a shared volume is still on offer: once per run.
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1, "{offered:?}");
-    assert_eq!(offered[0].3, volume.to_string());
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.3, volume.to_string());
 }
 
 #[test]
@@ -226,9 +217,8 @@ fn agents_without_hierarchical_role_are_not_offered_to_nested_roles() {
     assert_eq!(allocate(&mut allocator, Instant::now()).offer_count(), 0);
 
     add_agent(&mut allocator, "current-agent", "cpus:1;mem:512");
-    let offered = summary(&allocate(&mut allocator, Instant::now()));
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].1, "current-agent");
+    let offered = only_offer(&mut allocator, Instant::now());
+    assert_eq!(offered.1, "current-agent");
 }
 
 #[test]
@@ -286,9 +276,8 @@ fn whitelisted_and_deactivated_agents() {
     add_agent(&mut allocator, "unlisted", "cpus:1;mem:512");
     allocator.update_whitelist(Some(["listed".to_owned()].into()));
     let now = Instant::now();
-    let offered = summary(&allocate(&mut allocator, now));
-    assert_eq!(offered.len(), 1);
-    assert_eq!(offered[0].1, "listed");
+    let offered = only_offer(&mut allocator, now);
+    assert_eq!(offered.1, "listed");
 
     allocator.update_whitelist(None);
     allocator.deactivate_agent(&agent_id("unlisted")).unwrap();

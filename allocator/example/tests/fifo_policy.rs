@@ -32,17 +32,22 @@ fn resources(text: &str) -> Resources {
     Resources::parse(text, "*").unwrap()
 }
 
+/// An active framework `name` in `role`, holding nothing yet.
+fn add_framework(fifo: &mut FifoAllocator, name: &str, role: &str) {
+    fifo.add_framework(
+        &framework(name, role),
+        &HashMap::new(),
+        true,
+        FrameworkOptions::default(),
+    )
+    .unwrap();
+}
+
 /// Frameworks `first` then `second` in role `web`, agents `a1` and `a2`.
 fn two_frameworks_two_agents() -> FifoAllocator {
     let mut fifo = FifoAllocator::new();
     for name in ["first", "second"] {
-        fifo.add_framework(
-            &framework(name, "web"),
-            &HashMap::new(),
-            true,
-            FrameworkOptions::default(),
-        )
-        .unwrap();
+        add_framework(&mut fifo, name, "web");
     }
     for name in ["a1", "a2"] {
         fifo.add_agent(
@@ -173,20 +178,8 @@ fn suppressed_and_removed_frameworks_leave_their_place_to_the_next() {
 #[test]
 fn reservations_go_only_to_their_role() {
     let mut fifo = FifoAllocator::new();
-    fifo.add_framework(
-        &framework("ops", "ops"),
-        &HashMap::new(),
-        true,
-        FrameworkOptions::default(),
-    )
-    .unwrap();
-    fifo.add_framework(
-        &framework("web", "web"),
-        &HashMap::new(),
-        true,
-        FrameworkOptions::default(),
-    )
-    .unwrap();
+    add_framework(&mut fifo, "ops", "ops");
+    add_framework(&mut fifo, "web", "web");
     let total = Resources::parse("cpus(web):4;mem:512", "*").unwrap();
     fifo.add_agent(&agent("a1"), &[], None, &total, &HashMap::new())
         .unwrap();

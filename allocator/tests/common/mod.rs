@@ -112,6 +112,14 @@ pub fn allocate(allocator: &mut dyn Allocator, now: Instant) -> CollectedOffers 
     offers
 }
 
+/// The one offer a full allocation at `now` makes, as [`summary`] gives it;
+/// fails the test if there are more or none.
+pub fn only_offer(allocator: &mut dyn Allocator, now: Instant) -> (String, String, String, String) {
+    let offered = summary(&allocate(allocator, now));
+    assert_eq!(offered.len(), 1, "one offer expected: {offered:?}");
+    offered.into_iter().next().unwrap()
+}
+
 /// `(framework, agent, role, resources text)` of each offer, sorted.
 pub fn summary(offers: &CollectedOffers) -> Vec<(String, String, String, String)> {
     let mut summary: Vec<_> = offers
