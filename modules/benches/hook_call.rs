@@ -7,7 +7,6 @@ mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hooks::{Hook, HookError, HookManager};
-use modules::ModuleManager;
 use proto::mesos::{FrameworkInfo, Label, Labels, SlaveInfo, TaskInfo};
 use serde_json::json;
 use std::hint::black_box;
@@ -38,13 +37,10 @@ impl Hook for NativeDecorator {
 }
 
 fn label_decorator(c: &mut Criterion) {
-    let mut modules = ModuleManager::new();
-    modules
-        .load_manifest(&support::manifest(json!([
-            {"name": "example_label_decorator", "parameters": [
-                {"key": "key", "value": "decorated"}, {"key": "value", "value": "yes"}]},
-        ])))
-        .unwrap();
+    let modules = support::manager_loading(json!([
+        {"name": "example_label_decorator", "parameters": [
+            {"key": "key", "value": "decorated"}, {"key": "value", "value": "yes"}]},
+    ]));
     let mut through_module = HookManager::new();
     modules
         .install_hooks("example_label_decorator", &mut through_module)

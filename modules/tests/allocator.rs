@@ -10,14 +10,10 @@ use resources::Resources;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use support::manifest;
+use support::manager_loading;
 
 fn loaded() -> ModuleManager {
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([{"name": "example_fifo_allocator"}])))
-        .unwrap();
-    manager
+    manager_loading(json!([{"name": "example_fifo_allocator"}]))
 }
 
 /// A MULTI_ROLE framework in role `*`.
@@ -122,10 +118,7 @@ fn the_module_reports_its_errors() {
 
 #[test]
 fn only_allocator_modules_can_be_the_allocator() {
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([{"name": "example_marker_file"}])))
-        .unwrap();
+    let manager = manager_loading(json!([{"name": "example_marker_file"}]));
     let error = manager.create_allocator("example_marker_file").unwrap_err();
     assert!(
         matches!(

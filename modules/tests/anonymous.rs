@@ -3,23 +3,20 @@
 
 mod support;
 
-use modules::{Kind, ModuleError, ModuleManager};
+use modules::{Kind, ModuleError};
 use serde_json::json;
-use support::manifest;
+use support::manager_loading;
 
 #[test]
 fn every_anonymous_module_is_created_with_its_parameters() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("marker");
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([
-            {"name": "example_label_decorator", "parameters": [
-                {"key": "key", "value": "k"}, {"key": "value", "value": "v"}]},
-            {"name": "example_marker_file", "parameters": [
-                {"key": "path", "value": marker.to_str().unwrap()}]},
-        ])))
-        .unwrap();
+    let manager = manager_loading(json!([
+        {"name": "example_label_decorator", "parameters": [
+            {"key": "key", "value": "k"}, {"key": "value", "value": "v"}]},
+        {"name": "example_marker_file", "parameters": [
+            {"key": "path", "value": marker.to_str().unwrap()}]},
+    ]));
     assert!(!marker.exists());
     let anonymous = manager.create_anonymous().unwrap();
     assert_eq!(anonymous.len(), 1);
@@ -30,10 +27,7 @@ fn every_anonymous_module_is_created_with_its_parameters() {
 
 #[test]
 fn a_module_that_refuses_its_parameters_fails_creation_with_its_reason() {
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([{"name": "example_marker_file"}])))
-        .unwrap();
+    let manager = manager_loading(json!([{"name": "example_marker_file"}]));
     let error = manager.create_anonymous().unwrap_err();
     assert!(matches!(error, ModuleError::Create { .. }), "{error}");
     assert_eq!(

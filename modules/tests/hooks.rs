@@ -7,18 +7,14 @@ use hooks::HookManager;
 use modules::{ModuleError, ModuleManager};
 use proto::mesos::{FrameworkInfo, Label, Labels, Resource, SlaveInfo, TaskInfo};
 use serde_json::json;
-use support::manifest;
+use support::manager_loading;
 
 fn loaded() -> ModuleManager {
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([
-            {"name": "example_label_decorator", "parameters": [
-                {"key": "key", "value": "decorated"}, {"key": "value", "value": "yes"}]},
-            {"name": "example_marker_file"},
-        ])))
-        .unwrap();
-    manager
+    manager_loading(json!([
+        {"name": "example_label_decorator", "parameters": [
+            {"key": "key", "value": "decorated"}, {"key": "value", "value": "yes"}]},
+        {"name": "example_marker_file"},
+    ]))
 }
 
 fn label(key: &str, value: &str) -> Label {

@@ -5,18 +5,15 @@ mod support;
 
 use modules::{Kind, ModuleError, ModuleManager};
 use serde_json::json;
-use support::{example_library, manifest};
+use support::{example_library, manager_loading, manifest};
 use testkit::example_module_file_name as example_file_name;
 
 #[test]
 fn a_library_given_by_file_loads_the_modules_the_manifest_lists() {
-    let mut manager = ModuleManager::new();
-    manager
-        .load_manifest(&manifest(json!([
-            {"name": "example_label_decorator"},
-            {"name": "example_marker_file"},
-        ])))
-        .unwrap();
+    let manager = manager_loading(json!([
+        {"name": "example_label_decorator"},
+        {"name": "example_marker_file"},
+    ]));
     assert_eq!(manager.names(Kind::Hook), ["example_label_decorator"]);
     assert_eq!(manager.names(Kind::Anonymous), ["example_marker_file"]);
 }
