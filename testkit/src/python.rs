@@ -37,14 +37,7 @@ pub fn pymesos_venv(extra: &[&str]) -> PathBuf {
         pip_install(python, &["cython<3", "wheel"]);
         let sources = building.join("sources");
         run(
-            Command::new(python)
-                .args([
-                    "-m",
-                    "pip",
-                    "download",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
+            pip(python, "download")
                 .args(["--no-deps", "--no-binary", ":all:", HTTP_PARSER, "-d"])
                 .arg(&sources),
             "pip download http-parser's source",
@@ -73,14 +66,7 @@ pub fn pymesos_venv(extra: &[&str]) -> PathBuf {
             "cython http_parser/parser.pyx",
         );
         run(
-            Command::new(python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
+            pip(python, "install")
                 .args(["--no-build-isolation", "--no-deps", "."])
                 .current_dir(&tree),
             "pip install the regenerated http-parser",
@@ -131,18 +117,20 @@ fn venv(name: &str, install: impl FnOnce(&Path, &Path)) -> PathBuf {
 }
 
 fn pip_install(python: &Path, requirements: &[&str]) {
-    run(
-        Command::new(python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(requirements),
-        "pip install",
-    );
+    run(pip(python, "install").args(requirements), "pip install");
+}
+
+/// `python -m pip <subcommand>`, quietly.
+fn pip(python: &Path, subcommand: &str) -> Command {
+    let mut command = Command::new(python);
+    command.args([
+        "-m",
+        "pip",
+        subcommand,
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    command
 }
 
 fn run(command: &mut Command, what: &str) {
