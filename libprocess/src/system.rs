@@ -346,6 +346,10 @@ struct ProfilerProcess {
 /// Samples per second while profiling.
 const PROFILER_FREQUENCY: i32 = 99;
 
+/// What `/profiler/stop` answers when no sample was taken.
+const NO_SAMPLES_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\">\
+<text x=\"10\" y=\"25\">No samples were taken while the profiler ran.</text></svg>\n";
+
 impl ProfilerProcess {
     fn start(&mut self) -> Response {
         if !self.enabled {
@@ -392,6 +396,11 @@ impl ProfilerProcess {
                     .flamegraph(&mut svg)
                     .map_err(|error| error.to_string())
             });
+        if rendered.is_ok() && svg.is_empty() {
+            // The flamegraph writer renders nothing for a profile without a
+            // sample (a short or idle run); answer an image all the same.
+            svg = NO_SAMPLES_SVG.as_bytes().to_vec();
+        }
         match rendered {
             Ok(()) => Response::ok(svg)
                 .with_header(CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))

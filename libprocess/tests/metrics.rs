@@ -345,16 +345,20 @@ async fn profiler_needs_enabling_then_starts_and_stops() {
         get(address, "/profiler/start").await.text(),
         "Profiler already started.\n"
     );
-    // Give the sampler something to see.
+    // Give the sampler something to see: a fifth of a second of CPU at 99
+    // samples a second. (Without a sample the answer is still an image.)
+    let started = std::time::Instant::now();
     let mut spin = 0u64;
-    for i in 0..2_000_000u64 {
-        spin = spin.wrapping_mul(31).wrapping_add(i);
+    while started.elapsed() < std::time::Duration::from_millis(200) {
+        for i in 0..10_000u64 {
+            spin = spin.wrapping_mul(31).wrapping_add(i);
+        }
     }
     std::hint::black_box(spin);
     let profile = get(address, "/profiler/stop").await;
     assert_eq!(profile.status, 200);
     assert_eq!(profile.header("Content-Type"), Some("image/svg+xml"));
-    assert!(profile.text().contains("<svg"));
+    assert!(profile.text().contains("<svg"), "{}", profile.text());
     runtime.shutdown().await;
 }
 
