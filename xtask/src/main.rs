@@ -4,7 +4,11 @@
 //!   mesos-go, ...); the tests themselves start and stop every server;
 //! - `ci`: `setup`, then formatting, lints and the whole test suite: the one
 //!   command CI and README run;
-//! - `bench`: the benchmarks whose figures BENCHMARKS.md records.
+//! - `bench`: the benchmarks whose figures BENCHMARKS.md records;
+//! - `load-state`: `/master/state` and `/master/health` latencies with a
+//!   big simulated cluster (see [`load_state`]).
+
+mod load_state;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -36,13 +40,15 @@ fn main() -> Result<()> {
         Some("setup") => setup(),
         Some("ci") => ci(),
         Some("bench") => bench(&args[1..]),
+        Some("load-state") => load_state::run(&root, &args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
                  setup   install the Debian packages the tests need\n  \
                  ci      setup, then fmt --check, clippy -D warnings and every test\n  \
-                 bench   run the benchmarks recorded in BENCHMARKS.md (extra args go to cargo bench)"
+                 bench   run the benchmarks recorded in BENCHMARKS.md (extra args go to cargo bench)\n  \
+                 load-state  time /master/state and /master/health on a big simulated cluster (--help)"
             );
             bail!("unknown or missing command");
         }
