@@ -46,6 +46,10 @@ pub(crate) struct AgentObserver {
     /// tells a stale grant from the current one.
     marking: Option<(u64, JoinHandle<()>)>,
     markings: u64,
+    /// The master was asked to mark the agent unreachable: it removes this
+    /// observer once that is durable, and later timeouts must not schedule
+    /// (and count) the transition again meanwhile.
+    handed_over: bool,
 }
 
 /// Sends `PingSlaveMessage` to `agent` as `observer`.
@@ -79,6 +83,7 @@ impl AgentObserver {
             connected: true,
             marking: None,
             markings: 0,
+            handed_over: false,
         };
         runtime.spawn(libprocess::generate_id("slave-observer"), observer)
     }
@@ -130,7 +135,7 @@ impl AgentObserver {
     }
 
     fn mark_unreachable(&mut self, ctx: &mut Context<Self>) {
-        if self.marking.is_some() {
+        if self.marking.is_some() || self.handed_over {
             return;
         }
         tracing::info!(
@@ -154,6 +159,7 @@ impl AgentObserver {
             return;
         }
         self.marking = None;
+        self.handed_over = true;
         self.config.completed.increment();
         let info = self.info.clone();
         self.master.dispatch(move |master, ctx| {
