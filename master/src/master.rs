@@ -589,6 +589,33 @@ impl MasterProcess {
         });
     }
 
+    /// The authentication gate of an agent's (re)registration `message`
+    /// (`what` names it in the logs): `None` when the message waits for the
+    /// agent's authentication still in progress (`retry` then handles it
+    /// again) or is refused because `--authenticate_agents` wants a principal.
+    fn authenticated_agent_message<M: Send + 'static>(
+        &mut self,
+        from: &Upid,
+        message: M,
+        what: &str,
+        retry: fn(&mut Self, &mut Context<Self>, Upid, M),
+    ) -> Option<M> {
+        if self.authentications.in_progress(from) {
+            tracing::info!(%from, "queuing up {what} request because authentication is still in progress");
+            let pid = from.clone();
+            self.authentications.defer(
+                from,
+                Box::new(move |master: &mut Self, ctx| retry(master, ctx, pid, message)),
+            );
+            return None;
+        }
+        if self.flags.authenticate_agents && self.authentications.principal(from).is_none() {
+            tracing::warn!(%from, "refusing {what} of agent because it is not authenticated");
+            return None;
+        }
+        Some(message)
+    }
+
     // Registration.
 
     fn register_agent(
@@ -598,19 +625,11 @@ impl MasterProcess {
         message: RegisterSlaveMessage,
     ) {
         self.metrics.messages_register_slave.increment();
-        if self.authentications.in_progress(&from) {
-            tracing::info!(%from, "queuing up registration request because authentication is still in progress");
-            let pid = from.clone();
-            self.authentications.defer(
-                &pid,
-                Box::new(move |master: &mut Self, ctx| master.register_agent(ctx, from, message)),
-            );
+        let Some(message) =
+            self.authenticated_agent_message(&from, message, "registration", Self::register_agent)
+        else {
             return;
-        }
-        if self.flags.authenticate_agents && self.authentications.principal(&from).is_none() {
-            tracing::warn!(%from, "refusing registration of agent because it is not authenticated");
-            return;
-        }
+        };
         let checks = Check::agent_registration(&message.slave);
         self.authorize_agent(ctx, from.clone(), checks, move |master, ctx| {
             master.register_authorized_agent(ctx, from, message)
@@ -849,19 +868,14 @@ impl MasterProcess {
         message: ReregisterSlaveMessage,
     ) {
         self.metrics.messages_reregister_slave.increment();
-        if self.authentications.in_progress(&from) {
-            tracing::info!(%from, "queuing up reregistration request because authentication is still in progress");
-            let pid = from.clone();
-            self.authentications.defer(
-                &pid,
-                Box::new(move |master: &mut Self, ctx| master.reregister_agent(ctx, from, message)),
-            );
+        let Some(message) = self.authenticated_agent_message(
+            &from,
+            message,
+            "reregistration",
+            Self::reregister_agent,
+        ) else {
             return;
-        }
-        if self.flags.authenticate_agents && self.authentications.principal(&from).is_none() {
-            tracing::warn!(%from, "refusing reregistration of agent because it is not authenticated");
-            return;
-        }
+        };
         let checks = Check::agent_registration(&message.slave);
         self.authorize_agent(ctx, from.clone(), checks, move |master, ctx| {
             master.reregister_authorized_agent(ctx, from, message)

@@ -14,7 +14,7 @@
 //! `--offer_timeout`) or the framework leaves; its resources then go back
 //! to the allocator, with the framework's refusal filter when it declined.
 
-use crate::frameworks::ToScheduler;
+use crate::frameworks::{Framework, ToScheduler};
 use crate::master::MasterProcess;
 use allocator::{CollectedOffers, Offer as Allocation};
 use libprocess::{Context, Timer};
@@ -524,11 +524,9 @@ impl MasterProcess {
         let Some(framework) = self.frameworks.get_mut(framework_id) else {
             return;
         };
-        let roles: BTreeSet<String> = roles.into_iter().collect();
-        if let Some(unknown) = roles.iter().find(|role| !framework.roles().contains(*role)) {
-            tracing::warn!(framework = framework_id, role = %unknown, "ignoring REVIVE for a role the framework is not subscribed to");
+        let Some(roles) = subscribed_roles(framework, framework_id, roles, "REVIVE") else {
             return;
-        }
+        };
         if roles.is_empty() {
             framework.suppressed_roles.clear();
         } else {
@@ -549,11 +547,9 @@ impl MasterProcess {
         let Some(framework) = self.frameworks.get_mut(framework_id) else {
             return;
         };
-        let roles: BTreeSet<String> = roles.into_iter().collect();
-        if let Some(unknown) = roles.iter().find(|role| !framework.roles().contains(*role)) {
-            tracing::warn!(framework = framework_id, role = %unknown, "ignoring SUPPRESS for a role the framework is not subscribed to");
+        let Some(roles) = subscribed_roles(framework, framework_id, roles, "SUPPRESS") else {
             return;
-        }
+        };
         if roles.is_empty() {
             framework.suppressed_roles = framework.roles();
         } else {
@@ -602,4 +598,21 @@ impl MasterProcess {
         }
         Ok(())
     }
+}
+
+/// The roles a REVIVE or SUPPRESS (`call`) names, or `None` (logged) when
+/// one of them is not among the framework's: the call is then ignored.
+fn subscribed_roles(
+    framework: &Framework,
+    framework_id: &str,
+    roles: Vec<String>,
+    call: &str,
+) -> Option<BTreeSet<String>> {
+    let roles: BTreeSet<String> = roles.into_iter().collect();
+    let subscribed = framework.roles();
+    if let Some(unknown) = roles.iter().find(|role| !subscribed.contains(*role)) {
+        tracing::warn!(framework = framework_id, role = %unknown, "ignoring {call} for a role the framework is not subscribed to");
+        return None;
+    }
+    Some(roles)
 }

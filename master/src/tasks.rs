@@ -229,6 +229,36 @@ impl MasterProcess {
             .set(count(TaskState::TaskUnreachable));
     }
 
+    /// Answers each task of an ACCEPT the master refuses as a whole with a
+    /// master-generated update: TASK_DROPPED for a partition-aware framework,
+    /// TASK_LOST for an older one, as Mesos does.
+    fn fail_refused_tasks<'a>(
+        &mut self,
+        ctx: &mut Context<Self>,
+        framework_pb: &FrameworkId,
+        partition_aware: bool,
+        tasks: impl Iterator<Item = &'a TaskInfo>,
+        reason: task_status::Reason,
+        message: &str,
+    ) {
+        let state = if partition_aware {
+            TaskState::TaskDropped
+        } else {
+            TaskState::TaskLost
+        };
+        for task in tasks {
+            let update = master_update(
+                framework_pb,
+                Some(task.slave_id.clone()),
+                task.task_id.clone(),
+                state,
+                reason,
+                message.to_owned(),
+            );
+            self.send_master_update(ctx, update);
+        }
+    }
+
     /// ACCEPT: launches tasks (and task groups) on the offers' agent and
     /// gives back what is left of the offers.
     pub(crate) fn accept(
@@ -254,26 +284,14 @@ impl MasterProcess {
         };
         if let Err(error) = self.validate_offers(framework_id, &accept.offer_ids) {
             tracing::warn!(framework = framework_id, %error, "ACCEPT with invalid offers");
-            let state = if partition_aware {
-                TaskState::TaskDropped
-            } else {
-                TaskState::TaskLost
-            };
-            let updates: Vec<StatusUpdate> = launched_tasks()
-                .map(|task| {
-                    master_update(
-                        &framework_pb,
-                        Some(task.slave_id.clone()),
-                        task.task_id.clone(),
-                        state,
-                        task_status::Reason::InvalidOffers,
-                        format!("Task launched with invalid offers: {error}"),
-                    )
-                })
-                .collect();
-            for update in updates {
-                self.send_master_update(ctx, update);
-            }
+            self.fail_refused_tasks(
+                ctx,
+                &framework_pb,
+                partition_aware,
+                launched_tasks(),
+                task_status::Reason::InvalidOffers,
+                &format!("Task launched with invalid offers: {error}"),
+            );
             for offer_id in &accept.offer_ids {
                 if self
                     .offers
@@ -310,26 +328,14 @@ impl MasterProcess {
                 None => (task_status::Reason::SlaveRemoved, "removed"),
                 Some(_) => (task_status::Reason::SlaveDisconnected, "disconnected"),
             };
-            let state = if partition_aware {
-                TaskState::TaskDropped
-            } else {
-                TaskState::TaskLost
-            };
-            let updates: Vec<StatusUpdate> = launched_tasks()
-                .map(|task| {
-                    master_update(
-                        &framework_pb,
-                        Some(task.slave_id.clone()),
-                        task.task_id.clone(),
-                        state,
-                        reason,
-                        format!("Agent {agent_id} is {what}"),
-                    )
-                })
-                .collect();
-            for update in updates {
-                self.send_master_update(ctx, update);
-            }
+            self.fail_refused_tasks(
+                ctx,
+                &framework_pb,
+                partition_aware,
+                launched_tasks(),
+                reason,
+                &format!("Agent {agent_id} is {what}"),
+            );
             self.recover_resources(&framework_pb, &agent_pb, &offered, None);
             self.allocate_soon(ctx);
             return;
