@@ -454,11 +454,7 @@ async fn an_http_framework_takes_its_principal_from_the_realm_and_only_it_may_ca
         &[("Authorization", &ops)],
     )
     .await;
-    let subscribed = subscription.next_event().await;
-    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let framework_id = subscription.subscribed_framework_id().await;
     let stream_id = subscription.stream_id();
     let revive = common::scheduler::simple("REVIVE", &framework_id).to_string();
 

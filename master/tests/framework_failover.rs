@@ -23,15 +23,6 @@ fn subscribe_call(name: &str, failover_timeout: f64, id: Option<&str>) -> Json {
     call
 }
 
-async fn subscribed_id(subscription: &mut Subscription) -> String {
-    let event = subscription.next_event().await;
-    assert_eq!(event["type"], "SUBSCRIBED", "{event}");
-    event["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_subscriber_that_goes_away_may_come_back_within_its_failover_timeout() {
     let master = common::start(&[]).await;
@@ -40,7 +31,7 @@ async fn a_subscriber_that_goes_away_may_come_back_within_its_failover_timeout()
     let address = master.runtime.address();
 
     let mut first = Subscription::json(address, &subscribe_call("failover", 3600.0, None)).await;
-    let id = subscribed_id(&mut first).await;
+    let id = first.subscribed_framework_id().await;
     assert_eq!(first.next_event().await["type"], "OFFERS");
     first.close();
     wait_for_metric(&master, "master/frameworks_disconnected", 1.0).await;
@@ -48,7 +39,7 @@ async fn a_subscriber_that_goes_away_may_come_back_within_its_failover_timeout()
 
     let mut second =
         Subscription::json(address, &subscribe_call("failover", 3600.0, Some(&id))).await;
-    assert_eq!(subscribed_id(&mut second).await, id);
+    assert_eq!(second.subscribed_framework_id().await, id);
     assert_eq!(second.next_event().await["type"], "OFFERS", "offered again");
     assert_eq!(metric(&master, "master/frameworks_connected"), 1.0);
     assert_eq!(metric(&master, "master/framework_removals"), 0.0);
@@ -62,7 +53,7 @@ async fn a_subscriber_that_goes_away_may_come_back_within_its_failover_timeout()
         json!({"type": "ERROR", "error": {"message": "Framework failed over"}})
     );
     assert_eq!(second.next_record().await, None, "the old stream ends");
-    assert_eq!(subscribed_id(&mut third).await, id);
+    assert_eq!(third.subscribed_framework_id().await, id);
 }
 
 #[tokio::test]
@@ -70,7 +61,7 @@ async fn a_framework_past_its_failover_timeout_is_removed_for_good() {
     let master = common::start(&[]).await;
     let address = master.runtime.address();
     let mut subscription = Subscription::json(address, &subscribe_call("brief", 0.1, None)).await;
-    let id = subscribed_id(&mut subscription).await;
+    let id = subscription.subscribed_framework_id().await;
     subscription.close();
     wait_for_metric(&master, "master/framework_removals", 1.0).await;
     assert_eq!(metric(&master, "master/frameworks_disconnected"), 0.0);
@@ -127,7 +118,7 @@ async fn after_a_master_failover_a_framework_finds_the_tasks_its_agents_brought_
         &subscribe_call("survivor", 3600.0, Some(framework_id)),
     )
     .await;
-    assert_eq!(subscribed_id(&mut subscription).await, framework_id);
+    assert_eq!(subscription.subscribed_framework_id().await, framework_id);
     let reconcile = json!({
         "type": "RECONCILE",
         "framework_id": {"value": framework_id},

@@ -31,6 +31,22 @@ fn golden_znode_json() -> Json {
     znodes["/mesos/json.info_0000000001"]["data_json"].clone()
 }
 
+/// A master under `zk` (a `--zk` value) that won the election and recovered.
+async fn leading_master(zk: &str, args: &[&str]) -> master::Master {
+    let master = start_master(zk, args).await;
+    patiently("the master leads", master.recovered())
+        .await
+        .unwrap();
+    master
+}
+
+/// The name of the one `json.info_` znode under `/mesos`.
+async fn the_only_master_znode(client: &zookeeper_client::Client) -> String {
+    let mut znodes = master_znodes(client, "/mesos").await;
+    assert_eq!(znodes.len(), 1, "{znodes:?}");
+    znodes.remove(0)
+}
+
 fn keys(json: &Json) -> BTreeSet<String> {
     json.as_object().unwrap().keys().cloned().collect()
 }
@@ -38,24 +54,16 @@ fn keys(json: &Json) -> BTreeSet<String> {
 #[tokio::test]
 async fn the_master_announces_itself_in_a_json_info_znode_as_mesos_does() {
     let zk = ZooKeeper::start();
-    let master = start_master(&zk.url("/mesos"), &["--hostname=localhost"]).await;
-    patiently("the master leads", master.recovered())
-        .await
-        .unwrap();
+    let master = leading_master(&zk.url("/mesos"), &["--hostname=localhost"]).await;
 
     let client = zookeeper_client(&zk.address()).await;
-    let znodes = master_znodes(&client, "/mesos").await;
-    assert_eq!(znodes.len(), 1, "{znodes:?}");
-    let sequence = znodes[0].strip_prefix("json.info_").unwrap();
+    let znode = the_only_master_znode(&client).await;
+    let sequence = znode.strip_prefix("json.info_").unwrap();
     assert!(
         sequence.len() == 10 && sequence.bytes().all(|b| b.is_ascii_digit()),
-        "{}",
-        znodes[0]
+        "{znode}"
     );
-    let (data, stat) = client
-        .get_data(&format!("/mesos/{}", znodes[0]))
-        .await
-        .unwrap();
+    let (data, stat) = client.get_data(&format!("/mesos/{znode}")).await.unwrap();
     assert_ne!(stat.ephemeral_owner, 0, "the znode is ephemeral");
     let ours: Json = serde_json::from_slice(&data).unwrap();
     let golden = golden_znode_json();
@@ -88,16 +96,11 @@ async fn credentials_from_a_zk_file_protect_our_znodes_as_mesos_does() {
     )
     .unwrap();
     let file = format!("file://{}", secret.display());
-    let master = start_master(&file, &["--registry=zk"]).await;
-    patiently("the master leads", master.recovered())
-        .await
-        .unwrap();
+    let master = leading_master(&file, &["--registry=zk"]).await;
 
     // A client without credentials.
     let client = zookeeper_client(&zk.address()).await;
-    let znodes = master_znodes(&client, "/mesos").await;
-    assert_eq!(znodes.len(), 1, "{znodes:?}");
-    let candidacy = format!("/mesos/{}", znodes[0]);
+    let candidacy = format!("/mesos/{}", the_only_master_znode(&client).await);
     for path in [candidacy.as_str(), "/mesos/registry/entries"] {
         let (acl, _) = client.get_acl(path).await.unwrap();
         let acl: Vec<(Permission, &str, &str)> = acl
@@ -178,10 +181,7 @@ async fn a_leader_cut_off_from_zookeeper_stops_and_the_standby_leads() {
 #[tokio::test]
 async fn a_master_whose_zookeeper_goes_away_stops() {
     let mut zk = ZooKeeper::start();
-    let master = start_master(&zk.url("/mesos"), &[]).await;
-    patiently("the master leads", master.recovered())
-        .await
-        .unwrap();
+    let master = leading_master(&zk.url("/mesos"), &[]).await;
     zk.kill();
     let failure = patiently("the master stops", master.failed()).await;
     assert!(failure.to_string().contains("Lost"), "{failure}");

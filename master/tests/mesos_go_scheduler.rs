@@ -23,8 +23,8 @@ mod common;
 use std::path::Path;
 
 use common::cluster::{
-    Cluster, FINISHED_COMMAND_TASK, command_tasks, events, go_program, run_client, task_states,
-    wait_for_completion,
+    Cluster, FINISHED_COMMAND_TASK, assert_updates_from_executors_of, command_tasks, events,
+    first_offer_from_the_agent, go_program, run_client, task_states, wait_for_completion,
 };
 use common::{metric, wait_for_metric};
 use serde_json::Value as Json;
@@ -39,13 +39,7 @@ async fn cluster() -> Cluster {
 /// launched into the first offer, from the one agent there is.
 async fn assert_two_tasks_finished(cluster: &Cluster, seen: &[Json], prefix: &str) {
     assert!(events(seen, "error").is_empty(), "{seen:#?}");
-    let offers = events(seen, "offer");
-    let first = offers
-        .first()
-        .unwrap_or_else(|| panic!("no offer: {seen:#?}"));
-    let agent = cluster.fleet().statuses().await[0].slave_id.clone();
-    assert_eq!(first["agent_id"].as_str(), agent.as_deref());
-    assert_eq!(first["hostname"], "localhost");
+    let first = first_offer_from_the_agent(cluster, seen).await;
     assert_eq!(first["cpus"], 1.0);
 
     let states = task_states(seen);
@@ -58,10 +52,7 @@ async fn assert_two_tasks_finished(cluster: &Cluster, seen: &[Json], prefix: &st
     for task in &expected {
         assert_eq!(states[task], FINISHED_COMMAND_TASK, "{task}");
     }
-    for update in events(seen, "update") {
-        assert_eq!(update["agent_id"], first["agent_id"]);
-        assert_eq!(update["source"], "SOURCE_EXECUTOR");
-    }
+    assert_updates_from_executors_of(seen, first);
 }
 
 /// The v0 program's run of two tasks, told of the master at `address`.

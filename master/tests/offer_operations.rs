@@ -65,11 +65,7 @@ async fn a_reservation_is_applied_offered_and_undone() {
         "subscribe": {"framework_info": {"user": "root", "name": "reserver", "role": "web"}}
     });
     let mut subscription = Subscription::json(address, &subscribe).await;
-    let subscribed = subscription.next_event().await;
-    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let framework_id = subscription.subscribed_framework_id().await;
     let stream_id = subscription.stream_id();
 
     let offer = next_offer(&mut subscription).await;

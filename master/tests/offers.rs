@@ -16,16 +16,24 @@ use std::time::Duration;
 async fn subscribe(master: &master::Master, info: Json) -> (Subscription, String) {
     let body = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": info}});
     let mut subscription = Subscription::json(master.runtime.address(), &body).await;
-    let subscribed = subscription.next_event().await;
-    let id = subscribed["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = subscription.subscribed_framework_id().await;
     (subscription, id)
 }
 
 fn plain() -> Json {
     json!({"user": "root", "name": "offers"})
+}
+
+/// DECLINE of the first offer of an OFFERS event, refused for `refuse_seconds`.
+fn decline_first_offer(framework_id: &str, offers: &Json, refuse_seconds: u32) -> Json {
+    json!({
+        "type": "DECLINE",
+        "framework_id": {"value": framework_id},
+        "decline": {
+            "offer_ids": [offers["offers"]["offers"][0]["id"]],
+            "filters": {"refuse_seconds": refuse_seconds}
+        }
+    })
 }
 
 /// Several allocation intervals pass: an offer would have come by then.
@@ -62,11 +70,7 @@ async fn a_declined_agent_is_offered_again_after_revive_and_suppress_holds_offer
     let stream_id = subscription.stream_id();
 
     let offers = subscription.next_event().await;
-    let decline = json!({
-        "type": "DECLINE",
-        "framework_id": {"value": id},
-        "decline": {"offer_ids": [offers["offers"]["offers"][0]["id"]], "filters": {"refuse_seconds": 3600}}
-    });
+    let decline = decline_first_offer(&id, &offers, 3600);
     assert_eq!(call(address, &stream_id, &decline).await.status, 202);
     let_allocations_run().await;
     assert_eq!(
@@ -91,11 +95,7 @@ async fn a_declined_agent_is_offered_again_after_revive_and_suppress_holds_offer
             .status,
         202
     );
-    let decline = json!({
-        "type": "DECLINE",
-        "framework_id": {"value": id},
-        "decline": {"offer_ids": [offers["offers"]["offers"][0]["id"]], "filters": {"refuse_seconds": 0}}
-    });
+    let decline = decline_first_offer(&id, &offers, 0);
     assert_eq!(call(address, &stream_id, &decline).await.status, 202);
     let_allocations_run().await;
     assert_eq!(

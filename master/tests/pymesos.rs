@@ -15,8 +15,8 @@ mod common;
 use std::path::Path;
 
 use common::cluster::{
-    Cluster, FINISHED_COMMAND_TASK, command_tasks, events, run_client, task_states,
-    wait_for_completion,
+    Cluster, FINISHED_COMMAND_TASK, assert_updates_from_executors_of, command_tasks, events,
+    first_offer_from_the_agent, run_client, task_states, wait_for_completion,
 };
 use serde_json::Value as Json;
 use testkit::ZooKeeper;
@@ -42,13 +42,7 @@ async fn assert_echo_ran(cluster: &Cluster, seen: &[Json]) {
         cluster.master.runtime.address().port()
     );
 
-    let offers = events(seen, "offer");
-    let first = offers
-        .first()
-        .unwrap_or_else(|| panic!("no offer: {seen:#?}"));
-    let agent = cluster.fleet().statuses().await[0].slave_id.clone();
-    assert_eq!(first["agent_id"].as_str(), agent.as_deref());
-    assert_eq!(first["hostname"], "localhost");
+    let first = first_offer_from_the_agent(cluster, seen).await;
     let cpus = first["resources"]
         .as_array()
         .unwrap()
@@ -64,10 +58,7 @@ async fn assert_echo_ran(cluster: &Cluster, seen: &[Json]) {
         "{seen:#?}"
     );
     assert_eq!(states["pymesos-echo-1"], FINISHED_COMMAND_TASK);
-    for update in events(seen, "update") {
-        assert_eq!(update["agent_id"], first["agent_id"]);
-        assert_eq!(update["source"], "SOURCE_EXECUTOR");
-    }
+    assert_updates_from_executors_of(seen, first);
     assert_eq!(seen.last().unwrap()["event"], "stopped", "{seen:#?}");
 
     // The framework tore itself down after its task finished.

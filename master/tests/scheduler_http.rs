@@ -210,7 +210,7 @@ async fn malformed_requests_are_answered_as_mesos_answers_them() {
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
         let answer = if start_line.starts_with("GET") {
-            get_with(&master, common::scheduler::PATH, &header_refs).await
+            common::request(&master, "GET", common::scheduler::PATH, &header_refs, b"").await
         } else {
             post(
                 master.runtime.address(),
@@ -239,45 +239,6 @@ async fn malformed_requests_are_answered_as_mesos_answers_them() {
     assert_eq!(checked, 13);
 }
 
-async fn get_with(
-    master: &master::Master,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> common::scheduler::Answer {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(master.runtime.address())
-        .await
-        .unwrap();
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
-        .collect();
-    common::scheduler::Answer {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
-}
-
 #[tokio::test]
 async fn calls_need_the_subscribers_stream() {
     let master = common::start(&[]).await;
@@ -288,11 +249,7 @@ async fn calls_need_the_subscribers_stream() {
     });
     let mut subscription = Subscription::json(address, &subscribe).await;
     let stream_id = subscription.stream_id();
-    let subscribed = subscription.next_json().await;
-    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let framework_id = subscription.subscribed_framework_id().await;
 
     let revive = simple("REVIVE", &framework_id);
     let without = post(

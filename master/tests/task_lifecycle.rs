@@ -84,11 +84,7 @@ async fn golden_cluster(master: &master::Master) -> (FakeAgent, Subscription, St
 
     let subscribe: Json = serde_json::from_slice(&golden_body(SCENARIO, SUBSCRIBE)).unwrap();
     let mut subscription = Subscription::json(master.runtime.address(), &subscribe).await;
-    let subscribed = subscription.next_event().await;
-    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let framework_id = subscription.subscribed_framework_id().await;
     let offers = subscription.next_event().await;
     let offer = offers["offers"]["offers"][0].clone();
     (agent, subscription, framework_id, offer)

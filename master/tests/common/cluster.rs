@@ -160,6 +160,27 @@ pub fn events<'a>(seen: &'a [Json], kind: &str) -> Vec<&'a Json> {
     seen.iter().filter(|line| line["event"] == kind).collect()
 }
 
+/// The first offer a client printed, checked to come from the cluster's
+/// one agent, on localhost.
+pub async fn first_offer_from_the_agent<'a>(cluster: &Cluster, seen: &'a [Json]) -> &'a Json {
+    let first = *events(seen, "offer")
+        .first()
+        .unwrap_or_else(|| panic!("no offer: {seen:#?}"));
+    let agent = cluster.fleet().statuses().await[0].slave_id.clone();
+    assert_eq!(first["agent_id"].as_str(), agent.as_deref());
+    assert_eq!(first["hostname"], "localhost");
+    first
+}
+
+/// Every task update a client printed came from an executor on the agent
+/// of `offer`.
+pub fn assert_updates_from_executors_of(seen: &[Json], offer: &Json) {
+    for update in events(seen, "update") {
+        assert_eq!(update["agent_id"], offer["agent_id"]);
+        assert_eq!(update["source"], "SOURCE_EXECUTOR");
+    }
+}
+
 /// Each task's states in the order its framework was told them, from the
 /// `update` lines a client printed.
 pub fn task_states(seen: &[Json]) -> BTreeMap<String, Vec<String>> {

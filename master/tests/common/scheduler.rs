@@ -11,26 +11,7 @@ use tokio::sync::mpsc;
 
 pub const PATH: &str = "/api/v1/scheduler";
 
-/// A response: status, headers (lower-case names) and body.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+pub use super::Answer;
 
 fn request(path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut head = format!("POST {path} HTTP/1.1\r\nHost: test\r\n");
@@ -65,29 +46,14 @@ async fn read_head(reader: &mut BufReader<TcpStream>) -> (u16, Vec<(String, Stri
     }
 }
 
-/// One request on a fresh connection, the whole answer read.
+/// A POST on a fresh connection, the whole answer read.
 pub async fn post(
     address: SocketAddrV4,
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Answer {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let mut all_headers = headers.to_vec();
-    all_headers.push(("Connection", "close"));
-    stream
-        .write_all(&request(path, &all_headers, body))
-        .await
-        .unwrap();
-    let mut reader = BufReader::new(stream);
-    let (status, headers) = read_head(&mut reader).await;
-    let mut body = Vec::new();
-    reader.read_to_end(&mut body).await.unwrap();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    super::request_at(address, "POST", path, headers, body).await
 }
 
 /// A JSON call on the framework's stream.
@@ -203,10 +169,7 @@ impl Subscription {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        super::header(&self.headers, name)
     }
 
     pub fn stream_id(&self) -> String {
@@ -236,6 +199,16 @@ impl Subscription {
                 return event;
             }
         }
+    }
+
+    /// Reads the SUBSCRIBED event, the first on the stream: the framework id.
+    pub async fn subscribed_framework_id(&mut self) -> String {
+        let event = self.next_event().await;
+        assert_eq!(event["type"], "SUBSCRIBED", "{event}");
+        event["subscribed"]["framework_id"]["value"]
+            .as_str()
+            .expect("a framework id")
+            .to_owned()
     }
 
     /// Closes the connection, as a scheduler that goes away.
