@@ -381,8 +381,8 @@ async fn populate(master: SocketAddr, options: &Options) -> Result<()> {
             }
             _ = report.tick() => {}
         }
-        let running = progress.running.load(Ordering::SeqCst);
-        let completed = progress.completed.load(Ordering::SeqCst);
+        let running = framework::seen(&progress.running);
+        let completed = framework::seen(&progress.completed);
         println!(
             "load-state: {running}/{} running, {completed}/{} completed, {} failed, {} calls refused",
             options.running,

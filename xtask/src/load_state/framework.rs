@@ -9,9 +9,10 @@ use super::client::{Connection, RecordIo, expect};
 use anyhow::{Context, Result, bail};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 const SCHEDULER: &str = "/api/v1/scheduler";
@@ -28,10 +29,11 @@ pub struct Progress {
     pub running_to_launch: AtomicUsize,
     pub completed_to_launch: AtomicUsize,
     pub tasks_per_offer: usize,
-    /// Acknowledged TASK_RUNNING updates of long tasks.
-    pub running: AtomicUsize,
-    /// Acknowledged TASK_FINISHED updates of short tasks.
-    pub completed: AtomicUsize,
+    /// Long tasks seen TASK_RUNNING. Sets, not counters: an agent resends
+    /// an update until it is acknowledged, so one can arrive twice.
+    pub running: Mutex<HashSet<String>>,
+    /// Short tasks seen TASK_FINISHED.
+    pub completed: Mutex<HashSet<String>>,
     /// Terminal updates other than a short task's TASK_FINISHED.
     pub failed: AtomicUsize,
     /// Calls answered other than `202 Accepted`.
@@ -226,14 +228,25 @@ fn count_update(status: &Value, progress: &Progress) {
     let task = status["task_id"]["value"].as_str().unwrap_or_default();
     match status["state"].as_str().unwrap_or_default() {
         "TASK_RUNNING" if task.starts_with(RUNNING_PREFIX) => {
-            progress.running.fetch_add(1, Ordering::SeqCst);
+            lock(&progress.running).insert(task.to_owned());
         }
         "TASK_FINISHED" if task.starts_with(COMPLETED_PREFIX) => {
-            progress.completed.fetch_add(1, Ordering::SeqCst);
+            lock(&progress.completed).insert(task.to_owned());
         }
         "TASK_STAGING" | "TASK_STARTING" | "TASK_RUNNING" => {}
         _ => {
             progress.failed.fetch_add(1, Ordering::SeqCst);
         }
     }
+}
+
+/// How many tasks `seen` holds.
+pub fn seen(tasks: &Mutex<HashSet<String>>) -> usize {
+    lock(tasks).len()
+}
+
+fn lock(tasks: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    tasks
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
