@@ -12,6 +12,8 @@
 //!   environment kept under the cargo target directory;
 //! - [`pymesos_venv`]: the same with pymesos 0.3.15, whose HTTP parser
 //!   dependency needs rebuilding on Python 3.11;
+//! - [`npm_packages`]: npm packages (`@dcos/mesos-client`) for JavaScript
+//!   clients run under Node, kept under the cargo target directory;
 //! - [`example_module_library`]: the example module library
 //!   (`modules/example`), built for tests that load modules;
 //! - [`TcpProxy`]: a loopback forwarder whose connections a test cuts to
@@ -22,12 +24,14 @@
 
 mod go;
 mod modules;
+mod npm;
 mod proxy;
 mod python;
 mod zookeeper;
 
 pub use go::{MESOS_GO, build_go_program};
 pub use modules::{example_module_file_name, example_module_library};
+pub use npm::npm_packages;
 pub use proxy::TcpProxy;
 pub use python::{pymesos_venv, python_venv};
 pub use zookeeper::ZooKeeper;

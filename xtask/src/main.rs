@@ -24,6 +24,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("python3-venv", "/usr/share/doc/python3-venv"),
     // pymesos's http-parser is compiled from its Cython source on install.
     ("python3-dev", "/usr/share/doc/python3-dev"),
+    // The npm operator API client (@dcos/mesos-client) runs under Node,
+    // installed by its test with npm.
+    ("nodejs", "/usr/bin/node"),
+    ("npm", "/usr/bin/npm"),
     // libprocess interop: a Go program on mesos-go 0.0.6's messenger.
     ("golang-go", "/usr/bin/go"),
     (
