@@ -22,8 +22,12 @@
 //! | `/flags` | `VIEW_FLAGS` |
 //! | `/metrics/snapshot`, `/logging/toggle` | `GET_ENDPOINT_WITH_PATH` (the path) |
 //!
-//! What the state endpoints show is filtered by a [`Viewer`]: the
-//! `VIEW_*` approvers of the asking principal, fetched once per request.
+//! What the state endpoints and the operator API's queries show is
+//! filtered by a [`Viewer`]: the `VIEW_*` approvers of the asking
+//! principal, fetched once per request. Frameworks, tasks and executors
+//! (`VIEW_FRAMEWORK`, `VIEW_TASK`, `VIEW_EXECUTOR`) are taken out of the
+//! read view before rendering (`ReadView::visible_to`); flags and roles out
+//! of the rendered JSON.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -488,6 +492,8 @@ impl MasterProcess {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     approvers: Approvers,
+    /// No authorizer: nothing to hide, and nothing to ask.
+    unrestricted: bool,
 }
 
 impl Viewer {
@@ -504,10 +510,19 @@ impl Viewer {
         authorizer: Option<Arc<dyn Authorizer>>,
         principal: Option<String>,
     ) -> Result<Viewer, AuthorizerError> {
+        let unrestricted = authorizer.is_none();
         let subject = principal.map(Subject::principal);
         let approvers =
             Approvers::fetch(authorizer.as_deref(), subject.as_ref(), Self::ACTIONS).await?;
-        Ok(Viewer { approvers })
+        Ok(Viewer {
+            approvers,
+            unrestricted,
+        })
+    }
+
+    /// Whether every object is visible: without `--acls`.
+    pub fn sees_everything(&self) -> bool {
+        self.unrestricted
     }
 
     /// The flags, and what `/state` shows of them (`cluster`, `log_dir`,

@@ -32,7 +32,7 @@
 use crate::authorization::Viewer;
 use crate::json;
 use crate::master::MasterProcess;
-use crate::operator::{queries, render_off_master};
+use crate::operator::{queries, render_visible};
 use crate::read_view::ReadView;
 use authentication::{READONLY_REALM, READWRITE_REALM};
 use http::{HeaderValue, StatusCode};
@@ -134,9 +134,9 @@ fn serve_read_only(
         if !allowed(&viewer) {
             return Response::forbidden("");
         }
-        render_off_master(view, move |view| {
+        render_visible(view, viewer, move |view, viewer| {
             let mut body = render(view);
-            hide_from(&viewer, &mut body);
+            hide_from(viewer, &mut body);
             json_response(jsonp, &body)
         })
         .await
@@ -275,11 +275,8 @@ fn read_only_tasks(ctx: &mut Context<MasterProcess>) {
                         );
                     }
                 };
-                render_off_master(view, move |view| {
-                    json_response(
-                        jsonp,
-                        &json::tasks(view, &query, |task, framework| viewer.task(task, framework)),
-                    )
+                render_visible(view, viewer, move |view, _| {
+                    json_response(jsonp, &json::tasks(view, &query))
                 })
                 .await
             })

@@ -779,11 +779,7 @@ pub fn frameworks(view: &ReadView) -> Json {
 /// unreachable and completed ones, newest (`order=des`, the default) or
 /// oldest first by their first status, filtered by `framework_id` and
 /// `task_id`.
-pub fn tasks(
-    view: &ReadView,
-    query: &TasksQuery,
-    visible: impl Fn(&Task, &proto::mesos::FrameworkInfo) -> bool,
-) -> Json {
+pub fn tasks(view: &ReadView, query: &TasksQuery) -> Json {
     let mut selected: Vec<&Task> = view
         .frameworks
         .iter()
@@ -793,7 +789,6 @@ pub fn tasks(
             live_tasks(view, f.id())
                 .into_iter()
                 .chain(f.completed_tasks.iter())
-                .filter(|task| visible(task, &f.info))
         })
         .filter(|t| {
             query

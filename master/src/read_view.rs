@@ -31,6 +31,7 @@
 //! 10,000 agents would copy 10,000 agents 10,000 times).
 
 use crate::agents::Agents;
+use crate::authorization::Viewer;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::Framework;
 use crate::master::MasterProcess;
@@ -39,7 +40,7 @@ use flags::MasterFlags;
 use libprocess::Upid;
 use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo, Task};
 use resources::Resources;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
@@ -131,6 +132,58 @@ impl ReadView {
             .flatten()
             .filter_map(|key| self.tasks.get(key))
             .collect()
+    }
+
+    /// This view without the frameworks, tasks and executors `viewer` may
+    /// not see, as Mesos's state writers skip them (`VIEW_FRAMEWORK`,
+    /// `VIEW_TASK`, `VIEW_EXECUTOR`): a hidden framework takes its tasks
+    /// and executors with it. Run off the master, on the rendering thread.
+    pub fn visible_to(mut self, viewer: &Viewer) -> ReadView {
+        if viewer.sees_everything() {
+            return self;
+        }
+        let registered: HashSet<String> = self
+            .frameworks
+            .iter()
+            .map(|framework| framework.id().to_owned())
+            .collect();
+        let keep = |framework: &mut FrameworkView| {
+            if !viewer.framework(&framework.info) {
+                return false;
+            }
+            let info = &framework.info;
+            framework
+                .executors
+                .retain(|(_, executor)| viewer.executor(executor, info));
+            framework
+                .completed_tasks
+                .retain(|task| viewer.task(task, info));
+            true
+        };
+        self.frameworks.retain_mut(keep);
+        self.completed_frameworks.retain_mut(keep);
+        let visible: HashMap<&str, &FrameworkInfo> = self
+            .frameworks
+            .iter()
+            .map(|framework| (framework.id(), &framework.info))
+            .collect();
+        // A task whose framework has not reregistered is judged without
+        // the framework's fields, as Mesos judges it with what it has.
+        let unknown = FrameworkInfo::default();
+        let tasks = self
+            .tasks
+            .iter()
+            .filter(
+                |((framework, _), task)| match visible.get(framework.as_str()) {
+                    Some(info) => viewer.task(task, info),
+                    None => !registered.contains(framework) && viewer.task(task, &unknown),
+                },
+            )
+            .map(|(key, task)| (key.clone(), task.clone()))
+            .collect();
+        self.tasks = tasks;
+        self.indexes = OnceLock::new();
+        self
     }
 
     /// The live tasks on agent `id`.

@@ -4,7 +4,10 @@
 //! by user), `/flags` and the operator API's GET_FLAGS (`view_flags`,
 //! `403`) and what `/state` shows of the flags, SET_LOGGING_LEVEL
 //! (`set_log_level`, `403`), agents' reservations in
-//! `/slaves` (`view_roles`), `/metrics/snapshot` (`get_endpoints`, `403`);
+//! `/slaves` (`view_roles`), `/metrics/snapshot` (`get_endpoints`, `403`),
+//! frameworks and tasks in `/state`, `/frameworks`, `/state-summary`,
+//! `/tasks` and the GET_STATE, GET_FRAMEWORKS, GET_TASKS queries
+//! (`view_frameworks`, `view_tasks`: a hidden framework hides its tasks);
 //! and the matrix of
 //! the checks the operator calls ask (reserve, unreserve, volumes, quota,
 //! weights, maintenance, teardown, mark gone), allowed and denied, through
@@ -536,4 +539,189 @@ async fn the_logging_level_is_set_only_by_principals_the_acls_allow() {
         assert_eq!(answer.status, status, "{who}: {}", answer.text());
     }
     assert_eq!(master.runtime.verbosity(), 2);
+}
+
+/// A master under `acls` with one framework (pymesos's, user root) running
+/// one task on a simulated agent; returns its framework id.
+async fn one_running_task(
+    acls: Json,
+) -> (
+    master::Master,
+    tempfile::TempDir,
+    libprocess::Runtime,
+    mesos_sim::Fleet,
+    String,
+) {
+    let extra = [
+        "--authenticate_http_readonly",
+        "--authenticate_http_readwrite",
+    ];
+    let (master, dir) = start(acls, &extra).await;
+    let (runtime, fleet) = fleet(&master, 1, None).await;
+    let address = master.runtime.address();
+    let mut subscription = Subscription::json(address, &pymesos_subscribe("watched")).await;
+    let subscribed = subscription.next_event().await;
+    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let offers = subscription.next_event().await;
+    let offer = offers["offers"]["offers"][0].clone();
+    let accept = launch(&framework_id, &offer, "watched-1");
+    assert_eq!(
+        call(address, &subscription.stream_id(), &accept)
+            .await
+            .status,
+        202
+    );
+    wait_for_metric(&master, "master/tasks_running", 1.0).await;
+    (master, dir, runtime, fleet, framework_id)
+}
+
+/// The framework ids and task ids `principal_and_secret` sees in every
+/// endpoint and query that shows them, each named by where it was seen.
+async fn seen_by(
+    master: &master::Master,
+    principal_and_secret: &str,
+) -> Vec<(String, Vec<String>)> {
+    let authorization = basic(principal_and_secret);
+    let ids = |list: &Json, pointer: &str| -> Vec<String> {
+        list.as_array()
+            .unwrap_or_else(|| panic!("a list: {list}"))
+            .iter()
+            .map(|item| {
+                item.pointer(pointer)
+                    .and_then(Json::as_str)
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for path in [
+        "/master/state",
+        "/master/frameworks",
+        "/master/state-summary",
+    ] {
+        let answer = get_as(master, path, Some(&authorization)).await;
+        assert_eq!(answer.status, 200, "{path}");
+        let body = answer.json();
+        seen.push((
+            format!("{path} frameworks"),
+            ids(&body["frameworks"], "/id"),
+        ));
+        if path == "/master/state" {
+            let tasks: Vec<String> = body["frameworks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|framework| ids(&framework["tasks"], "/id"))
+                .collect();
+            seen.push((format!("{path} tasks"), tasks));
+        }
+    }
+    let answer = get_as(master, "/master/tasks", Some(&authorization)).await;
+    seen.push(("/master/tasks".into(), ids(&answer.json()["tasks"], "/id")));
+    for (kind, frameworks, tasks) in [
+        ("GET_FRAMEWORKS", "/get_frameworks/frameworks", None),
+        ("GET_TASKS", "", Some("/get_tasks/tasks")),
+        (
+            "GET_STATE",
+            "/get_state/get_frameworks/frameworks",
+            Some("/get_state/get_tasks/tasks"),
+        ),
+    ] {
+        let body = json!({"type": kind}).to_string();
+        let headers = [
+            ("Authorization", authorization.as_str()),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ];
+        let answer = common::request(master, "POST", "/api/v1", &headers, body.as_bytes()).await;
+        assert_eq!(answer.status, 200, "{kind}: {}", answer.text());
+        let body = answer.json();
+        if !frameworks.is_empty() {
+            let list = body.pointer(frameworks).cloned().unwrap_or(json!([]));
+            seen.push((
+                format!("{kind} frameworks"),
+                ids(&list, "/framework_info/id/value"),
+            ));
+        }
+        if let Some(tasks) = tasks {
+            let list = body.pointer(tasks).cloned().unwrap_or(json!([]));
+            seen.push((format!("{kind} tasks"), ids(&list, "/task_id/value")));
+        }
+    }
+    seen
+}
+
+/// Asserts `seen` (from [`seen_by`]) shows `framework_id` where frameworks
+/// are listed and task `watched-1` where tasks are: each exactly when
+/// `frameworks` / `tasks` says so.
+fn assert_sees(seen: &[(String, Vec<String>)], framework_id: &str, frameworks: bool, tasks: bool) {
+    for (place, ids) in seen {
+        let (expected, id) = if place.ends_with("frameworks") {
+            (frameworks, framework_id)
+        } else {
+            (tasks, "watched-1")
+        };
+        let want: Vec<String> = if expected {
+            vec![id.to_owned()]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(ids, &want, "{place}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frameworks_and_their_tasks_are_shown_only_to_principals_the_acls_allow() {
+    let acls = json!({
+        "view_frameworks": [
+            {"principals": {"values": ["ops"]}, "users": {"type": "ANY"}},
+            {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}
+        ],
+        "view_tasks": [{"principals": {"type": "ANY"}, "users": {"type": "ANY"}}]
+    });
+    let (master, _dir, runtime, fleet, framework_id) = one_running_task(acls).await;
+    assert_sees(
+        &seen_by(&master, "ops:s3cret").await,
+        &framework_id,
+        true,
+        true,
+    );
+    // A hidden framework takes its tasks with it, whatever VIEW_TASK says.
+    assert_sees(
+        &seen_by(&master, "reader:r34d").await,
+        &framework_id,
+        false,
+        false,
+    );
+    fleet.stop().await;
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_are_shown_only_to_principals_the_acls_allow() {
+    let acls = json!({
+        "view_tasks": [
+            {"principals": {"values": ["ops"]}, "users": {"values": ["root"]}},
+            {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}
+        ]
+    });
+    let (master, _dir, runtime, fleet, framework_id) = one_running_task(acls).await;
+    assert_sees(
+        &seen_by(&master, "ops:s3cret").await,
+        &framework_id,
+        true,
+        true,
+    );
+    assert_sees(
+        &seen_by(&master, "reader:r34d").await,
+        &framework_id,
+        true,
+        false,
+    );
+    fleet.stop().await;
+    runtime.shutdown().await;
 }

@@ -23,13 +23,14 @@
 //!
 //! Each call's handler receives the request's authenticated principal
 //! ([`Call::principal`]); that is where the authorizer's decision for the
-//! call's action goes.
+//! call's action goes. Queries show only the frameworks, tasks and
+//! executors the principal may view ([`render_visible`]).
 
 mod changes;
 mod events;
 pub(crate) mod queries;
 
-use crate::authorization::{Check, authorize};
+use crate::authorization::{Check, Viewer, authorize};
 use crate::endpoints;
 use crate::master::MasterProcess;
 use crate::read_view::ReadView;
@@ -152,9 +153,25 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         | Type::GetMaintenanceStatus
         | Type::GetMaintenanceSchedule
         | Type::GetQuota => {
+            // What the caller may see of frameworks, tasks and executors.
+            let principal = call.principal.as_ref().and_then(|p| p.value.clone());
+            let viewer = Viewer::fetch(master.authorizer.clone(), principal);
             let view = master.read_view(ctx.pid());
             let verbosity = ctx.runtime().verbosity();
-            off_master(view, move |view| queries::answer(view, verbosity, call))
+            Reply::later(async move {
+                match viewer.await {
+                    Ok(viewer) => {
+                        render_visible(view, viewer, move |view, _| {
+                            queries::answer(view, verbosity, call)
+                        })
+                        .await
+                    }
+                    Err(error) => Response::text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("Authorization failed: {error}"),
+                    ),
+                }
+            })
         }
         Type::UpdateWeights
         | Type::UpdateQuota
@@ -177,15 +194,22 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
     }
 }
 
-/// Renders `answer` from `view` on a blocking-pool thread.
-pub(crate) fn off_master(
+/// [`render_off_master`] of what `viewer` may see of `view`
+/// ([`ReadView::visible_to`]), the filtering done on the same thread.
+pub(crate) async fn render_visible(
     view: ReadView,
-    answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
-) -> Reply {
-    Reply::later(render_off_master(view, answer))
+    viewer: Viewer,
+    answer: impl FnOnce(&ReadView, &Viewer) -> Response + Send + 'static,
+) -> Response {
+    tokio::task::spawn_blocking(move || answer(&view.visible_to(&viewer), &viewer))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "rendering a read-only answer failed");
+            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
+        })
 }
 
-/// [`off_master`] as a future, for handlers with more to wait for.
+/// Renders `answer` from `view` on a blocking-pool thread.
 pub(crate) async fn render_off_master(
     view: ReadView,
     answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
