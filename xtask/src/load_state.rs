@@ -295,6 +295,13 @@ async fn benchmark(cluster: &Cluster, options: &Options) -> Result<()> {
 
     let load_before = load_average();
     let sequential = time_states(master, options.samples).await?;
+    // Shown at once: the concurrent phase is the one that can fail.
+    println!(
+        "load-state: sequential /master/state p50 {}, max {} ({} bytes)",
+        ms(percentile(&sequential, 0.50)),
+        ms(percentile(&sequential, 1.0)),
+        counts.body_bytes
+    );
     let (health, pulled) = health_under_readers(master, options).await?;
     let load_after = load_average();
 
