@@ -137,11 +137,15 @@ impl ReadView {
     /// This view without the frameworks, tasks and executors `viewer` may
     /// not see, as Mesos's state writers skip them (`VIEW_FRAMEWORK`,
     /// `VIEW_TASK`, `VIEW_EXECUTOR`): a hidden framework takes its tasks
-    /// and executors with it. Run off the master, on the rendering thread.
+    /// and executors with it. What agents use and have offered still
+    /// counts every framework's, as in Mesos (which hides it by role
+    /// only). Run off the master, on the rendering thread.
     pub fn visible_to(mut self, viewer: &Viewer) -> ReadView {
         if viewer.sees_everything() {
             return self;
         }
+        self.indexes();
+        let everyones = self.indexes.take().expect("just built");
         let registered: HashSet<String> = self
             .frameworks
             .iter()
@@ -182,7 +186,11 @@ impl ReadView {
             .map(|(key, task)| (key.clone(), task.clone()))
             .collect();
         self.tasks = tasks;
-        self.indexes = OnceLock::new();
+        self.indexes();
+        if let Some(indexes) = self.indexes.get_mut() {
+            indexes.used_by_agent = everyones.used_by_agent;
+            indexes.offered_by_agent = everyones.offered_by_agent;
+        }
         self
     }
 

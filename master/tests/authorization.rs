@@ -18,20 +18,12 @@ mod common;
 use authorizer::Action;
 use common::authenticatee::{Authenticatee, COMPLETED};
 use common::scheduler::{Subscription, call, fleet, launch, pymesos_subscribe};
-use common::{FakeAgent, basic, get_as, master_upid, metric, wait_for_metric};
+use common::{
+    FakeAgent, basic, get_as, master_upid, metric, start_under_acls as start, wait_for_metric,
+};
 use master::authorization::{Check, authorize};
 use proto::mesos::{FrameworkInfo, MachineId, Resource, WeightInfo, resource, value};
 use serde_json::{Value as Json, json};
-
-/// A master with `acls` and credentials for `ops` and `reader`, plus
-/// `extra` flags.
-async fn start(acls: Json, extra: &[&str]) -> (master::Master, tempfile::TempDir) {
-    let (dir, credentials) = common::credentials_file(&[("ops", "s3cret"), ("reader", "r34d")]);
-    let acls = format!("--acls={acls}");
-    let mut args = vec![credentials.as_str(), acls.as_str()];
-    args.extend_from_slice(extra);
-    (common::start(&args).await, dir)
-}
 
 #[tokio::test]
 async fn agents_register_only_as_principals_the_acls_allow() {

@@ -10,16 +10,37 @@
 //! The snapshot is taken on the master so that no event can slip between
 //! it and the first event after it. A subscriber that disconnects, or
 //! stops reading until its stream's buffer is full, is dropped.
+//!
+//! # What each subscriber sees
+//!
+//! As Mesos's `Subscriber::send`: the subscriber's `VIEW_*` approvers (a
+//! [`Viewer`]) are fetched once, when it subscribes, before its snapshot
+//! is rendered from what they let it see (as `GET_STATE` answers it). Each
+//! event is then judged against them ([`visible_part`]):
+//!
+//! | event | sent when the subscriber may view | resources left out |
+//! |---|---|---|
+//! | `TASK_ADDED`, `TASK_UPDATED` | the task's framework and the task | — |
+//! | `FRAMEWORK_ADDED`, `FRAMEWORK_UPDATED` | the framework | allocated and offered ones reserved to hidden roles |
+//! | `FRAMEWORK_REMOVED` | the framework | — |
+//! | `AGENT_ADDED` | always | total ones reserved to hidden roles |
+//! | `AGENT_REMOVED`, `HEARTBEAT` | always | — |
+//!
+//! Without `--acls` every subscriber sees everything and each event is
+//! encoded once per format for all of them.
 
 use super::{Call, Format, evolve, queries};
+use crate::authorization::Viewer;
 use crate::master::MasterProcess;
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use libprocess::{Context, Pipe, Reply, Response};
 use prost::Message as _;
+use proto::mesos::v1::Resource as V1Resource;
 use proto::mesos::v1::master::{Event, event};
 use proto::mesos::{FrameworkInfo, SlaveInfo, Task, TaskStatus};
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Mesos's `DEFAULT_HEARTBEAT_INTERVAL`.
@@ -33,6 +54,78 @@ const STREAM_CAPACITY: usize = 10_000;
 pub(crate) struct Subscriber {
     pipe: Pipe,
     format: Format,
+    /// What the subscriber may see, fetched when it subscribed.
+    viewer: Viewer,
+}
+
+/// Who an event is about, which decides who may see it.
+#[derive(Debug, Clone, Copy)]
+enum About<'a> {
+    /// The cluster (agents, heartbeats): anyone.
+    Cluster,
+    /// A framework: those who may view it.
+    Framework(&'a FrameworkInfo),
+    /// A task of a framework: those who may view both.
+    Task(&'a Task, &'a FrameworkInfo),
+}
+
+/// What `viewer` may see of `event` (about `about`): nothing, all of it,
+/// or a copy without the resources reserved to roles it may not view.
+fn visible_part<'e>(event: &'e Event, about: About<'_>, viewer: &Viewer) -> Option<Cow<'e, Event>> {
+    if viewer.sees_everything() {
+        return Some(Cow::Borrowed(event));
+    }
+    let visible = match about {
+        About::Cluster => true,
+        About::Framework(framework) => viewer.framework(framework),
+        About::Task(task, framework) => viewer.framework(framework) && viewer.task(task, framework),
+    };
+    if !visible {
+        return None;
+    }
+    let carries_resources = event.agent_added.is_some()
+        || event.framework_added.is_some()
+        || event.framework_updated.is_some();
+    if !carries_resources {
+        return Some(Cow::Borrowed(event));
+    }
+    let mut restricted = event.clone();
+    let mut hidden = false;
+    for resources in resource_lists(&mut restricted) {
+        let before = resources.len();
+        resources.retain(|resource| queries::visible_resource(viewer, resource));
+        hidden |= resources.len() != before;
+    }
+    Some(if hidden {
+        Cow::Owned(restricted)
+    } else {
+        Cow::Borrowed(event)
+    })
+}
+
+/// The resources of `event` Mesos filters by role: an added agent's total,
+/// an added or updated framework's allocated and offered ones (kept in step
+/// with `carries_resources` in [`visible_part`]).
+fn resource_lists(event: &mut Event) -> Vec<&mut Vec<V1Resource>> {
+    let mut lists = Vec::new();
+    if let Some(added) = &mut event.agent_added {
+        lists.push(&mut added.agent.total_resources);
+    }
+    let frameworks = [
+        event
+            .framework_added
+            .as_mut()
+            .map(|added| &mut added.framework),
+        event
+            .framework_updated
+            .as_mut()
+            .map(|updated| &mut updated.framework),
+    ];
+    for framework in frameworks.into_iter().flatten() {
+        lists.push(&mut framework.allocated_resources);
+        lists.push(&mut framework.offered_resources);
+    }
+    lists
 }
 
 fn record(format: Format, event: &Event, patch: &dyn Fn(&mut Json)) -> Bytes {
@@ -56,12 +149,43 @@ fn event(kind: event::Type) -> Event {
     }
 }
 
-/// Answers `SUBSCRIBE`: the stream, its snapshot and its heartbeats.
+/// Answers `SUBSCRIBE`: fetches what the subscriber may see, then opens
+/// its stream on the master.
 pub(super) fn subscribe(
     master: &mut MasterProcess,
     ctx: &Context<MasterProcess>,
     call: Call,
 ) -> Reply {
+    if master.authorizer.is_none() {
+        return open_stream(master, ctx, call, Viewer::everything()).into();
+    }
+    let principal = call.principal.as_ref().and_then(|p| p.value.clone());
+    let viewer = Viewer::fetch(master.authorizer.clone(), principal);
+    let handle = ctx.handle();
+    Reply::later(async move {
+        match viewer.await {
+            Ok(viewer) => handle
+                .call(move |master: &mut MasterProcess, ctx| open_stream(master, ctx, call, viewer))
+                .await
+                .unwrap_or_else(|error| {
+                    Response::text(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
+                }),
+            Err(error) => Response::text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Authorization failed: {error}"),
+            ),
+        }
+    })
+}
+
+/// The stream of a subscriber that sees what `viewer` lets it: its
+/// snapshot, its heartbeats, and the subscriber kept for the events.
+fn open_stream(
+    master: &mut MasterProcess,
+    ctx: &Context<MasterProcess>,
+    call: Call,
+    viewer: Viewer,
+) -> Response {
     let (response, pipe) = Response::stream(StatusCode::OK, STREAM_CAPACITY);
     let content_type = match call.format {
         Format::Json => "application/json",
@@ -70,20 +194,20 @@ pub(super) fn subscribe(
     let response =
         response.with_header(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
 
-    let view = master.read_view(ctx.pid());
+    let view = master.read_view(ctx.pid()).visible_to(&viewer);
     let mut subscribed = event(event::Type::Subscribed);
     subscribed.subscribed = Some(event::Subscribed {
-        get_state: Some(queries::state(&view)),
+        get_state: Some(queries::state(&view, &viewer)),
         heartbeat_interval_seconds: Some(HEARTBEAT_INTERVAL.as_secs_f64()),
     });
     let snapshot = record(call.format, &subscribed, &|json| {
         if let Some(state) = json.pointer_mut("/subscribed/get_state") {
             queries::fill_lists(state);
-            queries::write_agent_infos_as_v0(state, &view);
+            queries::write_agent_infos_as_v0(state, &view, &viewer);
         }
     });
     if pipe.write(snapshot).is_err() {
-        return response.into();
+        return response;
     }
     let heartbeat = record(call.format, &event(event::Type::Heartbeat), &|_| {});
     let beating = pipe.clone();
@@ -98,23 +222,50 @@ pub(super) fn subscribe(
     master.operator.subscribers.push(Subscriber {
         pipe,
         format: call.format,
+        viewer,
     });
-    response.into()
+    response
+}
+
+/// Sends `event` (about `about`) to each of `subscribers` that may see
+/// it, as much of it as they may; `patch` adjusts its JSON.
+fn publish(
+    subscribers: &mut Vec<Subscriber>,
+    event: &Event,
+    about: About<'_>,
+    patch: &dyn Fn(&mut Json),
+) {
+    // The whole event's record in each format, for all who see all of it.
+    let (mut json, mut protobuf) = (None, None);
+    subscribers.retain(|subscriber| {
+        let format = subscriber.format;
+        let framed = match visible_part(event, about, &subscriber.viewer) {
+            None => return true,
+            Some(Cow::Borrowed(whole)) => match format {
+                Format::Json => &mut json,
+                Format::Protobuf => &mut protobuf,
+            }
+            .get_or_insert_with(|| record(format, whole, patch))
+            .clone(),
+            Some(Cow::Owned(part)) => record(format, &part, patch),
+        };
+        let delivered = subscriber.pipe.write(framed).is_ok();
+        if !delivered {
+            tracing::info!("dropping an operator subscriber that left or stopped reading");
+        }
+        delivered
+    });
 }
 
 impl MasterProcess {
-    /// Sends `event` to every operator subscriber; `patch` adjusts its JSON.
-    fn publish_operator_event(&mut self, event: &Event, patch: &dyn Fn(&mut Json)) {
-        self.operator.subscribers.retain(|subscriber| {
-            let delivered = subscriber
-                .pipe
-                .write(record(subscriber.format, event, patch))
-                .is_ok();
-            if !delivered {
-                tracing::info!("dropping an operator subscriber that left or stopped reading");
-            }
-            delivered
-        });
+    /// Sends `event` to the operator subscribers that may see it.
+    fn publish_operator_event(
+        &mut self,
+        event: &Event,
+        about: About<'_>,
+        patch: &dyn Fn(&mut Json),
+    ) {
+        publish(&mut self.operator.subscribers, event, about, patch);
     }
 
     fn has_operator_subscribers(&self) -> bool {
@@ -139,7 +290,7 @@ impl MasterProcess {
                 &Default::default(),
             ),
         });
-        self.publish_operator_event(&added, &|json| {
+        self.publish_operator_event(&added, About::Cluster, &|json| {
             if let Some(entry) = json.pointer_mut("/agent_added/agent/agent_info") {
                 *entry = proto::json::to_value(&info);
             }
@@ -157,7 +308,7 @@ impl MasterProcess {
                 value: id.to_owned(),
             },
         });
-        self.publish_operator_event(&removed, &|_| {});
+        self.publish_operator_event(&removed, About::Cluster, &|_| {});
     }
 
     /// `FRAMEWORK_ADDED` (`added`) or `FRAMEWORK_UPDATED`.
@@ -166,13 +317,13 @@ impl MasterProcess {
             return;
         }
         let view = self.read_view(ctx.pid());
-        let Some(framework) = view.frameworks.iter().find(|f| f.id() == id) else {
+        let Some(registered) = view.frameworks.iter().find(|f| f.id() == id) else {
             return;
         };
         // Mesos's events carry the framework as its `model()` writes it:
         // with an unregistered time (zero while registered) and without
         // offer constraints.
-        let mut framework = queries::framework(&view, framework);
+        let mut framework = queries::framework(&view, registered);
         framework.offer_constraints = None;
         framework
             .unregistered_time
@@ -186,7 +337,7 @@ impl MasterProcess {
             event.framework_updated = Some(event::FrameworkUpdated { framework });
             event
         };
-        self.publish_operator_event(&event, &|_| {});
+        self.publish_operator_event(&event, About::Framework(&registered.info), &|_| {});
     }
 
     /// `FRAMEWORK_REMOVED`.
@@ -198,7 +349,7 @@ impl MasterProcess {
         removed.framework_removed = Some(event::FrameworkRemoved {
             framework_info: evolve(info),
         });
-        self.publish_operator_event(&removed, &|_| {});
+        self.publish_operator_event(&removed, About::Framework(info), &|_| {});
     }
 
     /// `TASK_ADDED`, for a task just launched.
@@ -208,7 +359,7 @@ impl MasterProcess {
         }
         let mut added = event(event::Type::TaskAdded);
         added.task_added = Some(event::TaskAdded { task: evolve(task) });
-        self.publish_operator_event(&added, &|_| {});
+        self.publish_task_event(&added, task);
     }
 
     /// `TASK_UPDATED`: a status update for a task, with its latest state.
@@ -222,6 +373,20 @@ impl MasterProcess {
             status: evolve(status),
             state: task.state,
         });
-        self.publish_operator_event(&updated, &|_| {});
+        self.publish_task_event(&updated, task);
+    }
+
+    /// Sends `event` about `task` to the subscribers that may view the task
+    /// and its framework. A task whose framework is not registered is
+    /// judged without the framework's fields, as the queries judge it.
+    fn publish_task_event(&mut self, event: &Event, task: &Task) {
+        let unknown = FrameworkInfo::default();
+        let framework = self
+            .frameworks
+            .registered
+            .get(&task.framework_id.value)
+            .map_or(&unknown, |framework| &framework.info);
+        let about = About::Task(task, framework);
+        publish(&mut self.operator.subscribers, event, about, &|_| {});
     }
 }

@@ -23,14 +23,15 @@
 //!
 //! Each call's handler receives the request's authenticated principal
 //! ([`Call::principal`]); that is where the authorizer's decision for the
-//! call's action goes. Queries show only the frameworks, tasks and
-//! executors the principal may view ([`render_visible`]).
+//! call's action goes. Queries, and `SUBSCRIBE`'s snapshot and events,
+//! show only the frameworks, tasks, executors and roles the principal may
+//! view ([`render_visible`], [`events`]).
 
 mod changes;
 mod events;
 pub(crate) mod queries;
 
-use crate::authorization::{Check, Viewer, authorize};
+use crate::authorization::{Check, Viewer};
 use crate::endpoints;
 use crate::master::MasterProcess;
 use crate::read_view::ReadView;
@@ -114,31 +115,8 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
                 move |master, ctx| queries::set_logging_level(master, ctx, call),
             )
         }
-        Type::GetFlags => {
-            // VIEW_FLAGS, or 403, as Mesos answers it.
-            let principal = call.principal.as_ref().and_then(|p| p.value.clone());
-            let authorized = authorize(
-                master.authorizer.clone(),
-                principal,
-                vec![Check::view_flags()],
-            );
-            let view = master.read_view(ctx.pid());
-            let verbosity = ctx.runtime().verbosity();
-            Reply::later(async move {
-                match authorized.await {
-                    Ok(true) => {
-                        render_off_master(view, move |view| queries::answer(view, verbosity, call))
-                            .await
-                    }
-                    Ok(false) => Response::forbidden(""),
-                    Err(error) => Response::text(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("Authorization failed: {error}"),
-                    ),
-                }
-            })
-        }
-        Type::GetHealth
+        Type::GetFlags
+        | Type::GetHealth
         | Type::GetVersion
         | Type::GetLoggingLevel
         | Type::GetState
@@ -153,16 +131,20 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         | Type::GetMaintenanceStatus
         | Type::GetMaintenanceSchedule
         | Type::GetQuota => {
-            // What the caller may see of frameworks, tasks and executors.
+            // What the caller may see of frameworks, tasks, executors,
+            // roles; GET_FLAGS is VIEW_FLAGS or 403, as Mesos answers it.
             let principal = call.principal.as_ref().and_then(|p| p.value.clone());
             let viewer = Viewer::fetch(master.authorizer.clone(), principal);
             let view = master.read_view(ctx.pid());
             let verbosity = ctx.runtime().verbosity();
             Reply::later(async move {
                 match viewer.await {
+                    Ok(viewer) if call.call.r#type() == Type::GetFlags && !viewer.flags() => {
+                        Response::forbidden("")
+                    }
                     Ok(viewer) => {
-                        render_visible(view, viewer, move |view, _| {
-                            queries::answer(view, verbosity, call)
+                        render_visible(view, viewer, move |view, viewer| {
+                            queries::answer(view, viewer, verbosity, call)
                         })
                         .await
                     }
@@ -194,27 +176,14 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
     }
 }
 
-/// [`render_off_master`] of what `viewer` may see of `view`
-/// ([`ReadView::visible_to`]), the filtering done on the same thread.
+/// Renders `answer` on a blocking-pool thread from what `viewer` may see
+/// of `view` ([`ReadView::visible_to`]), filtered on the same thread.
 pub(crate) async fn render_visible(
     view: ReadView,
     viewer: Viewer,
     answer: impl FnOnce(&ReadView, &Viewer) -> Response + Send + 'static,
 ) -> Response {
     tokio::task::spawn_blocking(move || answer(&view.visible_to(&viewer), &viewer))
-        .await
-        .unwrap_or_else(|error| {
-            tracing::error!(%error, "rendering a read-only answer failed");
-            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
-        })
-}
-
-/// Renders `answer` from `view` on a blocking-pool thread.
-pub(crate) async fn render_off_master(
-    view: ReadView,
-    answer: impl FnOnce(&ReadView) -> Response + Send + 'static,
-) -> Response {
-    tokio::task::spawn_blocking(move || answer(&view))
         .await
         .unwrap_or_else(|error| {
             tracing::error!(%error, "rendering a read-only answer failed");

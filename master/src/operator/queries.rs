@@ -1,13 +1,22 @@
 //! The operator API's queries, answered from a [`ReadView`] as Mesos 1.11's
 //! `Master::ReadOnlyHandler::get*` and `Master::Http::get*` answer them.
+//!
+//! The view comes already without the frameworks, tasks and executors the
+//! asker may not see ([`ReadView::visible_to`]); what is left to hide is by
+//! role (`VIEW_ROLE`): the roles of `GET_ROLES`, and in `GET_AGENTS` (and
+//! `GET_STATE`'s agents) each agent's resources reserved to a hidden role —
+//! in its info, total, allocated and offered resources, and in recovered
+//! agents' infos.
 
-use super::{Call, Format, encode, evolve};
+use super::{Call, Format, devolve, encode, evolve};
 use crate::agents::{Agent, Agents};
+use crate::authorization::Viewer;
 use crate::cluster::machine_key;
 use crate::master::MasterProcess;
 use crate::read_view::{FrameworkView, ReadView};
 use http::StatusCode;
 use libprocess::{Context, Reply, Response};
+use proto::mesos::SlaveInfo;
 use proto::mesos::v1::master::response::{
     self, GetAgents, GetExecutors, GetFrameworks, GetOperations, GetState, GetTasks,
 };
@@ -15,6 +24,7 @@ use proto::mesos::v1::master::{Response as V1Response, call::Type};
 use proto::mesos::v1::{self as v1, maintenance, quota};
 use resources::{ResourceFormat, Resources};
 use serde_json::{Value as Json, json};
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn seconds(at: SystemTime) -> f64 {
@@ -36,8 +46,9 @@ fn reply(kind: Type) -> V1Response {
     }
 }
 
-/// Answers a query call from the view, on a rendering thread.
-pub(super) fn answer(view: &ReadView, verbosity: u32, call: Call) -> Response {
+/// Answers a query call from the view, as `viewer` may see it, on a
+/// rendering thread.
+pub(super) fn answer(view: &ReadView, viewer: &Viewer, verbosity: u32, call: Call) -> Response {
     let kind = call.call.r#type();
     let mut response = reply(kind);
     match kind {
@@ -72,14 +83,14 @@ pub(super) fn answer(view: &ReadView, verbosity: u32, call: Call) -> Response {
         Type::GetLoggingLevel => {
             response.get_logging_level = Some(response::GetLoggingLevel { level: verbosity });
         }
-        Type::GetState => response.get_state = Some(state(view)),
-        Type::GetAgents => response.get_agents = Some(agents(view)),
+        Type::GetState => response.get_state = Some(state(view, viewer)),
+        Type::GetAgents => response.get_agents = Some(agents(view, viewer)),
         Type::GetFrameworks => response.get_frameworks = Some(frameworks(view)),
         Type::GetExecutors => response.get_executors = Some(executors(view)),
         // Operations on agents' resources are not tracked by this master.
         Type::GetOperations => response.get_operations = Some(GetOperations::default()),
         Type::GetTasks => response.get_tasks = Some(tasks(view)),
-        Type::GetRoles => response.get_roles = Some(roles(view)),
+        Type::GetRoles => response.get_roles = Some(roles(view, viewer)),
         Type::GetWeights => {
             // Mesos leaves the payload out when no weight was ever set.
             if !view.cluster.weights.is_empty() {
@@ -126,7 +137,7 @@ pub(super) fn answer(view: &ReadView, verbosity: u32, call: Call) -> Response {
     match call.format {
         Format::Json => {
             let mut json = response_json(&response);
-            write_agent_infos_as_v0(&mut json, view);
+            write_agent_infos_as_v0(&mut json, view, viewer);
             Response::json(json.to_string())
         }
         Format::Protobuf => encode(call.format, &response),
@@ -135,8 +146,9 @@ pub(super) fn answer(view: &ReadView, verbosity: u32, call: Call) -> Response {
 
 /// Mesos's JSON writes agents' infos as the v0 `SlaveInfo` they are kept
 /// as (so with `checkpoint`, which v1's `AgentInfo` lacks); its protobuf
-/// answers carry the v1 message.
-pub(crate) fn write_agent_infos_as_v0(json: &mut Json, view: &ReadView) {
+/// answers carry the v1 message. Only the resources `viewer` may see are in
+/// them.
+pub(crate) fn write_agent_infos_as_v0(json: &mut Json, view: &ReadView, viewer: &Viewer) {
     let pointer = if json.get("get_state").is_some() {
         "/get_state/get_agents"
     } else {
@@ -147,14 +159,30 @@ pub(crate) fn write_agent_infos_as_v0(json: &mut Json, view: &ReadView) {
     };
     if let Some(Json::Array(list)) = agents.get_mut("agents") {
         for (entry, agent) in list.iter_mut().zip(view.agents.registered.values()) {
-            entry["agent_info"] = proto::json::to_value(&agent.info);
+            entry["agent_info"] = proto::json::to_value(&*visible_info(&agent.info, viewer));
         }
     }
     if let Some(Json::Array(list)) = agents.get_mut("recovered_agents") {
         for (entry, info) in list.iter_mut().zip(view.agents.recovered.values()) {
-            *entry = proto::json::to_value(info);
+            *entry = proto::json::to_value(&*visible_info(info, viewer));
         }
     }
+}
+
+/// Whether `viewer` may see `resource`: unreserved, or reserved to roles it
+/// may view (`VIEW_ROLE`).
+pub(crate) fn visible_resource(viewer: &Viewer, resource: &v1::Resource) -> bool {
+    viewer.sees_everything() || viewer.resource(&devolve(resource))
+}
+
+/// `info` with only the resources `viewer` may see.
+fn visible_info<'a>(info: &'a SlaveInfo, viewer: &Viewer) -> Cow<'a, SlaveInfo> {
+    if viewer.sees_everything() {
+        return Cow::Borrowed(info);
+    }
+    let mut info = info.clone();
+    info.resources.retain(|resource| viewer.resource(resource));
+    Cow::Owned(info)
 }
 
 /// `GET_METRICS`: the runtime's metrics registry as name/value pairs.
@@ -214,17 +242,30 @@ fn endpoint_resources(resources: &Resources) -> Vec<v1::Resource> {
         .collect()
 }
 
-fn agent(view: &ReadView, agent: &Agent) -> response::get_agents::Agent {
+/// What `viewer` may see of an agent: Mesos's `createAgentResponse` with
+/// approvers.
+fn agent(view: &ReadView, viewer: &Viewer, agent: &Agent) -> response::get_agents::Agent {
     let indexes = view.indexes();
     let of = |map: &std::collections::HashMap<String, Resources>| {
         map.get(agent.id()).cloned().unwrap_or_default()
     };
-    agent_record(
+    let mut record = agent_record(
         &view.agents,
         agent,
         &of(&indexes.used_by_agent),
         &of(&indexes.offered_by_agent),
-    )
+    );
+    if !viewer.sees_everything() {
+        for resources in [
+            &mut record.agent_info.resources,
+            &mut record.total_resources,
+            &mut record.allocated_resources,
+            &mut record.offered_resources,
+        ] {
+            resources.retain(|resource| visible_resource(viewer, resource));
+        }
+    }
+    record
 }
 
 /// What the API shows of an agent, given what is allocated and offered of it.
@@ -262,24 +303,29 @@ pub(crate) fn agent_record(
     }
 }
 
-pub(crate) fn agents(view: &ReadView) -> GetAgents {
+pub(crate) fn agents(view: &ReadView, viewer: &Viewer) -> GetAgents {
     GetAgents {
         agents: view
             .agents
             .registered
             .values()
-            .map(|a| agent(view, a))
+            .map(|a| agent(view, viewer, a))
             .collect(),
-        recovered_agents: view.agents.recovered.values().map(evolve).collect(),
+        recovered_agents: view
+            .agents
+            .recovered
+            .values()
+            .map(|info| evolve(&*visible_info(info, viewer)))
+            .collect(),
     }
 }
 
-pub(crate) fn state(view: &ReadView) -> GetState {
+pub(crate) fn state(view: &ReadView, viewer: &Viewer) -> GetState {
     GetState {
         get_tasks: Some(tasks(view)),
         get_executors: Some(executors(view)),
         get_frameworks: Some(frameworks(view)),
-        get_agents: Some(agents(view)),
+        get_agents: Some(agents(view, viewer)),
     }
 }
 
@@ -368,10 +414,11 @@ fn tasks(view: &ReadView) -> GetTasks {
     }
 }
 
-fn roles(view: &ReadView) -> response::GetRoles {
+fn roles(view: &ReadView, viewer: &Viewer) -> response::GetRoles {
     response::GetRoles {
         roles: crate::json::known_roles(view)
             .into_iter()
+            .filter(|name| viewer.role(name))
             .map(|name| v1::Role {
                 weight: view.cluster.weight(&name),
                 frameworks: Vec::new(),

@@ -395,6 +395,17 @@ pub fn credentials_file(credentials: &[(&str, &str)]) -> (tempfile::TempDir, Str
     (dir, flag)
 }
 
+/// A master under `--acls=<acls>` with credentials for `ops` (secret
+/// `s3cret`) and `reader` (`r34d`), plus `extra` flags; and the guard of
+/// the credentials file.
+pub async fn start_under_acls(acls: Json, extra: &[&str]) -> (master::Master, tempfile::TempDir) {
+    let (dir, credentials) = credentials_file(&[("ops", "s3cret"), ("reader", "r34d")]);
+    let acls = format!("--acls={acls}");
+    let mut args = vec![credentials.as_str(), acls.as_str()];
+    args.extend_from_slice(extra);
+    (start(&args).await, dir)
+}
+
 /// An HTTP Basic `Authorization` value for `principal:secret`.
 pub fn basic(principal_and_secret: &str) -> String {
     format!(

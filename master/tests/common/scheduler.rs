@@ -275,13 +275,22 @@ pub async fn fleet(
     agents: usize,
     task_duration: Option<Duration>,
 ) -> (libprocess::Runtime, mesos_sim::Fleet) {
-    let runtime = libprocess::Runtime::start(libprocess::Config::loopback())
-        .await
-        .unwrap();
     let config = mesos_sim::FleetConfig {
         runner: std::sync::Arc::new(mesos_sim::SimulatedTasks::new(task_duration)),
         ..mesos_sim::FleetConfig::new(agents)
     };
+    fleet_with(master, config).await
+}
+
+/// The simulated agents `config` describes, registered with `master`.
+pub async fn fleet_with(
+    master: &master::Master,
+    config: mesos_sim::FleetConfig,
+) -> (libprocess::Runtime, mesos_sim::Fleet) {
+    let agents = config.agents;
+    let runtime = libprocess::Runtime::start(libprocess::Config::loopback())
+        .await
+        .unwrap();
     let fleet = mesos_sim::Fleet::start(
         &runtime,
         config,
