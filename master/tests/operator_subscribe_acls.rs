@@ -13,7 +13,8 @@
 //! - the SUBSCRIBED snapshot of a later subscription shows each of them
 //!   the frameworks, tasks and reservations it may view;
 //! - GET_AGENTS hides the `prod` reservation from `reader` in the agents'
-//!   infos and total resources, but counts B's task in what is allocated.
+//!   infos and total resources, but counts B's task in what is allocated;
+//!   GET_ROLES hides the role `prod`.
 
 mod common;
 
@@ -273,6 +274,21 @@ async fn each_subscriber_sees_only_what_it_may_view() {
         reader_agent["allocated_resources"], ops_agent["allocated_resources"],
         "both tasks are allocated, whoever looks"
     );
+
+    // GET_ROLES: `prod` is known by its reservation, and hidden from reader.
+    let get_roles = json!({"type": "GET_ROLES"});
+    let role_names = |answer: &Json| -> Vec<String> {
+        let roles = answer.pointer("/get_roles/roles").and_then(Json::as_array);
+        roles
+            .into_iter()
+            .flatten()
+            .map(|role| role["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ops_roles = role_names(&operator_call(&master, OPS, &get_roles, 200).await);
+    assert!(ops_roles.contains(&"prod".to_owned()), "{ops_roles:?}");
+    let reader_roles = role_names(&operator_call(&master, READER, &get_roles, 200).await);
+    assert!(reader_roles.is_empty(), "{reader_roles:?}");
 
     // FRAMEWORK_UPDATED for each, then B goes: FRAMEWORK_REMOVED.
     let _a_again = resubscribe(address, "A", "root", &a).await;

@@ -390,3 +390,99 @@ impl MasterProcess {
         publish(&mut self.operator.subscribers, event, about, &|_| {});
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authorizer::{Authorizer, LocalAuthorizer};
+    use proto::mesos::v1::master::response::get_frameworks::Framework;
+    use proto::mesos::v1::{self as v1, resource::ReservationInfo};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// The viewer of `principal` when `ops` may view everything and
+    /// `reader` the frameworks of user `root` and no role.
+    async fn viewer(principal: &str) -> Viewer {
+        let acls = json!({
+            "view_frameworks": [
+                {"principals": {"values": ["ops"]}, "users": {"type": "ANY"}},
+                {"principals": {"values": ["reader"]}, "users": {"values": ["root"]}},
+                {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}
+            ],
+            "view_roles": [
+                {"principals": {"values": ["ops"]}, "roles": {"type": "ANY"}},
+                {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}
+            ]
+        });
+        let authorizer: Arc<dyn Authorizer> = Arc::new(LocalAuthorizer::from_json(&acls).unwrap());
+        Viewer::fetch(Some(authorizer), Some(principal.to_owned()))
+            .await
+            .unwrap()
+    }
+
+    fn cpus(reserved_to: Option<&str>) -> v1::Resource {
+        v1::Resource {
+            name: "cpus".into(),
+            r#type: v1::value::Type::Scalar as i32,
+            scalar: Some(v1::value::Scalar { value: 1.0 }),
+            reservations: reserved_to
+                .map(|role| ReservationInfo {
+                    r#type: Some(v1::resource::reservation_info::Type::Static as i32),
+                    role: Some(role.to_owned()),
+                    ..ReservationInfo::default()
+                })
+                .into_iter()
+                .collect(),
+            ..v1::Resource::default()
+        }
+    }
+
+    /// FRAMEWORK_UPDATED for `info`, with unreserved and `prod` resources.
+    fn framework_updated(info: &FrameworkInfo) -> Event {
+        let mut updated = event(event::Type::FrameworkUpdated);
+        updated.framework_updated = Some(event::FrameworkUpdated {
+            framework: Framework {
+                framework_info: evolve(info),
+                allocated_resources: vec![cpus(None), cpus(Some("prod"))],
+                offered_resources: vec![cpus(Some("prod"))],
+                ..Framework::default()
+            },
+        });
+        updated
+    }
+
+    fn framework_of(user: &str) -> FrameworkInfo {
+        FrameworkInfo {
+            user: user.to_owned(),
+            name: format!("{user}'s"),
+            ..FrameworkInfo::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn framework_events_reach_who_may_view_the_framework_without_hidden_roles() {
+        let (ops, reader) = (viewer("ops").await, viewer("reader").await);
+        let root = framework_of("root");
+        let event = framework_updated(&root);
+
+        let whole = visible_part(&event, About::Framework(&root), &ops).unwrap();
+        assert!(matches!(whole, Cow::Borrowed(_)), "ops sees it all");
+
+        let part = visible_part(&event, About::Framework(&root), &reader).unwrap();
+        let framework = &part.framework_updated.as_ref().unwrap().framework;
+        assert_eq!(framework.allocated_resources, [cpus(None)]);
+        assert!(framework.offered_resources.is_empty());
+        assert_eq!(framework.framework_info, evolve(&root));
+
+        let bob = framework_of("bob");
+        assert!(visible_part(&framework_updated(&bob), About::Framework(&bob), &reader).is_none());
+    }
+
+    #[tokio::test]
+    async fn an_event_without_resources_is_shared_whole_by_who_may_see_it() {
+        let reader = viewer("reader").await;
+        let removed = event(event::Type::AgentRemoved);
+        let seen = visible_part(&removed, About::Cluster, &reader).unwrap();
+        assert!(matches!(seen, Cow::Borrowed(_)));
+    }
+}
