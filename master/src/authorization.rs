@@ -19,7 +19,7 @@
 //! | quota | `GET_QUOTA` / `UPDATE_QUOTA_WITH_CONFIG` per role |
 //! | maintenance | `UPDATE_MAINTENANCE_SCHEDULE`, `START_MAINTENANCE`, `STOP_MAINTENANCE` per machine |
 //! | agents | `MARK_AGENT_GONE`, `DRAIN_AGENT`, `DEACTIVATE_AGENT`, `REACTIVATE_AGENT` |
-//! | `/flags` | `VIEW_FLAGS` |
+//! | `/flags`, GET_FLAGS | `VIEW_FLAGS` (through the asker's [`Viewer`]) |
 //! | `/metrics/snapshot`, `/logging/toggle` | `GET_ENDPOINT_WITH_PATH` (the path) |
 //!
 //! What the state endpoints and the operator API's queries show is
@@ -262,11 +262,6 @@ impl Check {
     /// Changing the logging level.
     pub fn set_log_level() -> Check {
         Check::on_anything(Action::SetLogLevel)
-    }
-
-    /// Reading `/flags`.
-    pub fn view_flags() -> Check {
-        Check::on_anything(Action::ViewFlags)
     }
 
     /// GET of a libprocess endpoint Mesos guards by path.
