@@ -95,11 +95,13 @@
 //! (the `allocator-example` crate is a small one). The rules that do not
 //! depend on the policy are here, public, so that every allocator keeps
 //! them as [`HierarchicalAllocator`] does: [`framework_roles`],
-//! [`refusal_timeout`], [`apply_conversions`], [`unallocated`], and the
+//! [`refusal_timeout`], [`apply_conversions`], [`unallocated`],
+//! [`operation_conversions`] (what an offer operation converts), and the
 //! [`AllocatorError`] constructors for unknown IDs and resources never
 //! handed out.
 
 mod bookkeeping;
+pub mod conversions;
 mod error;
 mod fast_hash;
 mod hierarchical;
@@ -111,6 +113,7 @@ pub mod sorter;
 mod types;
 
 pub use bookkeeping::{apply_conversions, framework_roles, refusal_timeout, unallocated};
+pub use conversions::{consumed_resources, operation_conversions};
 pub use error::AllocatorError;
 pub use hierarchical::HierarchicalAllocator;
 pub use sorter::{Sorter, SorterKind};

@@ -184,6 +184,22 @@ fn accepts(header: &str, candidates: &[&str]) -> bool {
     false
 }
 
+/// Decodes a form (`application/x-www-form-urlencoded`) or query string
+/// into its parameters, as libprocess's `http::query::decode`: `+` is a
+/// space, `%XX` an escaped byte; a later repeat of a name wins.
+pub fn decode_form(text: &str) -> Result<std::collections::HashMap<String, String>, String> {
+    let mut parameters = std::collections::HashMap::new();
+    for pair in text.split(['&', ';']).filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |part: &str| {
+            percent_decode(&part.replace('+', " "))
+                .ok_or_else(|| format!("Malformed % escape in '{part}'"))
+        };
+        parameters.insert(decode(key)?, decode(value)?);
+    }
+    Ok(parameters)
+}
+
 /// Decodes `%XX` escapes; `None` for a malformed escape or non-UTF-8 result.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
     if !text.contains('%') {
@@ -430,6 +446,15 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(name, HeaderValue::from_static(value));
         Request::new(Method::GET, "/").with_headers(headers)
+    }
+
+    #[test]
+    fn forms_decode_escapes_and_plus_signs() {
+        let form = decode_form("slaveId=S%2D0&resources=%5B%7B%22a%22%3A+1%7D%5D&flag").unwrap();
+        assert_eq!(form["slaveId"], "S-0");
+        assert_eq!(form["resources"], r#"[{"a": 1}]"#);
+        assert_eq!(form["flag"], "");
+        assert!(decode_form("bad=%G1").is_err());
     }
 
     #[test]

@@ -15,7 +15,8 @@ use imbl::{HashSet as SharedSet, OrdMap};
 use libprocess::{Pid, Timer, Upid};
 use proto::mesos::internal::update_slave_message;
 use proto::mesos::{
-    DrainInfo, ExecutorInfo, Resource, SlaveInfo, Task, TimeInfo, Uuid as ProtoUuid, slave_info,
+    DrainInfo, ExecutorInfo, Operation, Resource, SlaveInfo, Task, TimeInfo, Uuid as ProtoUuid,
+    slave_info,
 };
 use resources::Resources;
 use std::collections::{HashMap, HashSet};
@@ -44,6 +45,9 @@ pub(crate) struct Agent {
     /// claim them when they come back.
     pub executors: Vec<ExecutorInfo>,
     pub tasks: Vec<Task>,
+    /// Operations sent to it with `ApplyOperationMessage` and not finished
+    /// (or not acknowledged) yet, as GET_OPERATIONS lists them.
+    pub operations: Vec<Operation>,
     pub observer: Pid<AgentObserver>,
     /// Armed when the connection breaks: `--agent_reregister_timeout`.
     pub reregistration_timer: Option<Timer>,

@@ -15,6 +15,7 @@
 //! | teardown | `TEARDOWN_FRAMEWORK` (framework info, its principal) |
 //! | reserve / unreserve | `RESERVE_RESOURCES` per role / `UNRESERVE_RESOURCES` per reserver |
 //! | create / destroy volumes | `CREATE_VOLUME` per role / `DESTROY_VOLUME` per creator |
+//! | grow / shrink a volume | `RESIZE_VOLUME` (the volume, its role) |
 //! | weights | `UPDATE_WEIGHT` per role |
 //! | quota | `GET_QUOTA` / `UPDATE_QUOTA_WITH_CONFIG` per role |
 //! | maintenance | `UPDATE_MAINTENANCE_SCHEDULE`, `START_MAINTENANCE`, `STOP_MAINTENANCE` per machine |
@@ -210,6 +211,14 @@ impl Check {
             })
             .collect();
         or_on_anything(checks, Action::DestroyVolume)
+    }
+
+    /// Growing or shrinking `volume`.
+    pub fn resize_volume(volume: &Resource) -> Check {
+        Check::on(
+            Action::ResizeVolume,
+            Owned::resource(volume, reservation_role(volume)),
+        )
     }
 
     /// Setting the weight of a role.

@@ -3,7 +3,9 @@
 //! `/state-summary`, `/slaves`, `/frameworks`, `/tasks`, `/roles`,
 //! `/weights`, `/quota` and `/maintenance/schedule` and `/status`; and the
 //! changes `/weights` (`PUT`), `/maintenance/schedule` (`POST`),
-//! `/machine/down`, `/machine/up` and `/teardown` — each also reachable
+//! `/machine/down`, `/machine/up`, `/teardown`, `/reserve`, `/unreserve`,
+//! `/create-volumes` and `/destroy-volumes` (see
+//! [`crate::operator::resources`]) — each also reachable
 //! without the `/master` prefix through the delegate.
 //!
 //! # On a standby
@@ -32,7 +34,7 @@
 use crate::authorization::Viewer;
 use crate::json;
 use crate::master::MasterProcess;
-use crate::operator::{queries, render_visible};
+use crate::operator::{queries, render_visible, resources};
 use crate::read_view::ReadView;
 use authentication::{READONLY_REALM, READWRITE_REALM};
 use http::{HeaderValue, StatusCode};
@@ -284,8 +286,9 @@ fn read_only_tasks(ctx: &mut Context<MasterProcess>) {
     );
 }
 
-/// What a change endpoint makes of its body: the reply, or a `400` text.
-type Change = fn(&mut MasterProcess, &mut Context<MasterProcess>, &[u8]) -> Result<Reply, String>;
+/// What a change endpoint makes of its request: the reply, or a `400` text.
+type Change =
+    fn(&mut MasterProcess, &mut Context<MasterProcess>, &Request) -> Result<Reply, String>;
 
 fn parse<M: prost::Message + prost::Name + Default>(body: &[u8]) -> Result<M, String> {
     let value: Json =
@@ -328,8 +331,7 @@ fn serve_change(
         )
         .into();
     }
-    apply(master, ctx, request.body())
-        .unwrap_or_else(|message| Response::bad_request(message).into())
+    apply(master, ctx, request).unwrap_or_else(|message| Response::bad_request(message).into())
 }
 
 /// Mounts an endpoint that changes the cluster on `method`, in the
@@ -414,37 +416,50 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
             )
         },
         http::Method::PUT,
-        |master, ctx, body| Ok(master.update_weights(ctx, parse_list(body)?)),
+        |master, ctx, request| Ok(master.update_weights(ctx, parse_list(request.body())?)),
     );
     read_or_change(
         ctx,
         "/maintenance/schedule",
         |view| proto::json::to_value(&view.cluster.schedule),
         http::Method::POST,
-        |master, ctx, body| Ok(master.update_schedule(ctx, parse(body)?)),
+        |master, ctx, request| Ok(master.update_schedule(ctx, parse(request.body())?)),
     );
     change(
         ctx,
         "/machine/down",
         http::Method::POST,
-        |master, ctx, body| Ok(master.start_maintenance(ctx, parse_list(body)?)),
+        |master, ctx, request| Ok(master.start_maintenance(ctx, parse_list(request.body())?)),
     );
     change(
         ctx,
         "/machine/up",
         http::Method::POST,
-        |master, ctx, body| Ok(master.stop_maintenance(ctx, parse_list(body)?)),
+        |master, ctx, request| Ok(master.stop_maintenance(ctx, parse_list(request.body())?)),
     );
-    change(ctx, "/teardown", http::Method::POST, |master, ctx, body| {
-        let form = String::from_utf8_lossy(body);
-        let framework = form
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(name, _)| *name == "frameworkId")
-            .map(|(_, value)| value.to_owned())
-            .ok_or("Missing 'frameworkId' query parameter in the request body")?;
-        Ok(master.teardown_call(ctx, &framework))
-    });
+    change(
+        ctx,
+        "/teardown",
+        http::Method::POST,
+        |master, ctx, request| {
+            let form = String::from_utf8_lossy(request.body());
+            let framework = form
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(name, _)| *name == "frameworkId")
+                .map(|(_, value)| value.to_owned())
+                .ok_or("Missing 'frameworkId' query parameter in the request body")?;
+            Ok(master.teardown_call(ctx, &framework))
+        },
+    );
+    for (path, apply) in [
+        ("/reserve", resources::reserve_form as Change),
+        ("/unreserve", resources::unreserve_form),
+        ("/create-volumes", resources::create_volumes_form),
+        ("/destroy-volumes", resources::destroy_volumes_form),
+    ] {
+        change(ctx, path, http::Method::POST, apply);
+    }
     ctx.route(
         "/redirect",
         |master: &mut MasterProcess, _: &mut Context<MasterProcess>, request: Request| -> Reply {

@@ -55,7 +55,6 @@ use crate::frameworks::{Frameworks, SchedulerMetrics};
 use crate::metrics::MasterMetrics;
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
 use crate::offers::Offers;
-use crate::operations::Operations;
 use crate::operator::OperatorState;
 use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
@@ -128,7 +127,6 @@ pub(crate) struct MasterProcess {
     pub(crate) agents: Agents,
     pub(crate) frameworks: Frameworks,
     pub(crate) offers: Offers,
-    pub(crate) operations: Operations,
     pub(crate) tasks: Tasks,
     pub(crate) scheduler_metrics: SchedulerMetrics,
     /// Weights, quotas, maintenance: agents on DOWN machines may not
@@ -182,7 +180,6 @@ impl MasterProcess {
             agents: Agents::default(),
             frameworks: Frameworks::default(),
             offers: Offers::default(),
-            operations: Operations::default(),
             tasks: Tasks::default(),
             scheduler_metrics: parts.scheduler_metrics,
             cluster: ClusterSettings::default(),
@@ -836,6 +833,7 @@ impl MasterProcess {
             resource_providers: Vec::new(),
             executors: Vec::new(),
             tasks: Vec::new(),
+            operations: Vec::new(),
             observer,
             reregistration_timer: None,
         })
@@ -1212,7 +1210,7 @@ impl MasterProcess {
         let updated = total != agent.total
             || (message.resource_version_uuid.is_some()
                 && message.resource_version_uuid != agent.resource_version)
-            // The master tracks no operations yet: any reported one is news.
+            // Operations are not reconciled with the agent's: any reported one is news.
             || !operations.is_empty()
             || providers != agent.resource_providers;
         if !updated {

@@ -1165,9 +1165,6 @@ impl MasterProcess {
         }
         self.rescind_agent_offers(ctx, agent_id);
         self.rescind_inverse_offers(ctx, agent_id);
-        self.operations
-            .pending
-            .retain(|_, operation| operation.agent_id != agent_id);
         for framework in self.frameworks.registered.values() {
             framework.send(ctx, ToScheduler::LostAgent(lost.clone()));
         }

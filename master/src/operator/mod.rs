@@ -17,7 +17,8 @@
 //! Queries ([`queries`]) take a [`ReadView`] on the master's mailbox (O(1))
 //! and are rendered on a blocking-pool thread: see [`crate::read_view`].
 //! Changes ([`changes`]) run on the master, through the Registrar where
-//! Mesos records them.
+//! Mesos records them; those of agents' resources ([`resources`]) through
+//! [`crate::operations`].
 //!
 //! # Authorization
 //!
@@ -30,6 +31,7 @@
 mod changes;
 mod events;
 pub(crate) mod queries;
+pub(crate) mod resources;
 
 use crate::authorization::{Check, Viewer};
 use crate::endpoints;
@@ -167,8 +169,14 @@ fn dispatch(master: &mut MasterProcess, ctx: &mut Context<MasterProcess>, call: 
         | Type::Teardown
         | Type::SetQuota
         | Type::RemoveQuota => changes::dispatch(master, ctx, call),
+        Type::ReserveResources
+        | Type::UnreserveResources
+        | Type::CreateVolumes
+        | Type::DestroyVolumes
+        | Type::GrowVolume
+        | Type::ShrinkVolume => resources::dispatch(master, ctx, call),
         Type::Subscribe => events::subscribe(master, ctx, call),
-        other => Response::text(
+        other @ (Type::ListFiles | Type::ReadFile) => Response::text(
             StatusCode::NOT_IMPLEMENTED,
             format!("{} is not served by this master yet", other.as_str_name()),
         )
@@ -278,7 +286,10 @@ fn validate(call: &V1Call) -> Option<String> {
     let dynamic =
         prost_reflect::DynamicMessage::decode(descriptor, call.encode_to_vec().as_slice())
             .expect("a decoded call re-decodes");
-    (!dynamic.has_field(&field)).then(|| format!("Expecting '{payload}' to be present"))
+    if !dynamic.has_field(&field) {
+        return Some(format!("Expecting '{payload}' to be present"));
+    }
+    resources::validate_call(call)
 }
 
 /// `200 OK` with `response` encoded as the client asked.

@@ -6,7 +6,8 @@
 //! role (`VIEW_ROLE`): the roles of `GET_ROLES`, and in `GET_AGENTS` (and
 //! `GET_STATE`'s agents) each agent's resources reserved to a hidden role —
 //! in its info, total, allocated and offered resources, and in recovered
-//! agents' infos.
+//! agents' infos — and `GET_OPERATIONS`' operations whose consumed
+//! resources are reserved to a hidden role.
 
 use super::{Call, Format, devolve, encode, evolve};
 use crate::agents::{Agent, Agents};
@@ -87,8 +88,7 @@ pub(super) fn answer(view: &ReadView, viewer: &Viewer, verbosity: u32, call: Cal
         Type::GetAgents => response.get_agents = Some(agents(view, viewer)),
         Type::GetFrameworks => response.get_frameworks = Some(frameworks(view)),
         Type::GetExecutors => response.get_executors = Some(executors(view)),
-        // Operations on agents' resources are not tracked by this master.
-        Type::GetOperations => response.get_operations = Some(GetOperations::default()),
+        Type::GetOperations => response.get_operations = Some(operations(view, viewer)),
         Type::GetTasks => response.get_tasks = Some(tasks(view)),
         Type::GetRoles => response.get_roles = Some(roles(view, viewer)),
         Type::GetWeights => {
@@ -240,6 +240,27 @@ fn endpoint_resources(resources: &Resources) -> Vec<v1::Resource> {
         .filter_map(|r| r.to_proto_in(ResourceFormat::Endpoint))
         .map(|r| evolve(&r))
         .collect()
+}
+
+/// The operations agents were sent and have not finished, agent by agent
+/// (Mesos's `getOperations`); under `--acls`, those whose consumed
+/// resources the viewer may see (`VIEW_ROLE`).
+fn operations(view: &ReadView, viewer: &Viewer) -> GetOperations {
+    let visible = |operation: &proto::mesos::Operation| {
+        viewer.sees_everything()
+            || allocator::consumed_resources(&operation.info)
+                .is_ok_and(|consumed| consumed.to_protos().iter().all(|r| viewer.resource(r)))
+    };
+    GetOperations {
+        operations: view
+            .agents
+            .registered
+            .values()
+            .flat_map(|agent| &agent.operations)
+            .filter(|operation| visible(operation))
+            .map(evolve)
+            .collect(),
+    }
 }
 
 /// What `viewer` may see of an agent: Mesos's `createAgentResponse` with
