@@ -24,7 +24,15 @@ const READONLY_ENDPOINTS: &[&str] = &[
     "/master/roles",
     "/metrics/snapshot",
 ];
-const READWRITE_ENDPOINTS: &[&str] = &["/api/v1", "/master/api/v1", "/logging/toggle"];
+const READWRITE_ENDPOINTS: &[&str] = &[
+    "/api/v1",
+    "/master/api/v1",
+    "/logging/toggle",
+    "/master/reserve",
+    "/master/unreserve",
+    "/master/create-volumes",
+    "/master/destroy-volumes",
+];
 const SCHEDULER_ENDPOINTS: &[&str] = &["/api/v1/scheduler", "/master/api/v1/scheduler"];
 const OPEN_ENDPOINTS: &[&str] = &["/health", "/master/health", "/version"];
 

@@ -486,6 +486,58 @@ async fn invalid_operations_are_refused_as_mesos_refuses_them() {
 }
 
 #[tokio::test]
+async fn an_authenticated_operator_reserves_and_creates_in_its_own_name() {
+    let (_dir, credentials) = common::credentials_file(&[("ops-admin", "s3cret")]);
+    let (master, mut agent, agent_id) =
+        master_and_agent(&[&credentials, "--authenticate_http_readwrite"]).await;
+    let authorization = common::basic("ops-admin:s3cret");
+    let headers = [JSON[0], JSON[1], ("Authorization", authorization.as_str())];
+    let as_admin = |body: Json| {
+        let headers = headers;
+        let master = &master;
+        async move {
+            common::request(
+                master,
+                "POST",
+                "/api/v1",
+                &headers,
+                body.to_string().as_bytes(),
+            )
+            .await
+        }
+    };
+    let by = |principal: Option<&str>| {
+        let mut cpus = reserved("cpus", 1.0, "ops");
+        if let Some(principal) = principal {
+            cpus["reservations"][0]["principal"] = json!(principal);
+        }
+        json!([cpus])
+    };
+
+    let unnamed = as_admin(reserve_call(&agent_id, by(None))).await;
+    assert_eq!(unnamed.status, 400);
+    assert!(unnamed.text().ends_with("A reserve operation was attempted by principal 'ops-admin', but there is a reserved resource in the request with no principal set"), "{}", unnamed.text());
+    let impostor = as_admin(reserve_call(&agent_id, by(Some("someone")))).await;
+    assert_eq!(impostor.status, 400);
+    assert!(impostor.text().ends_with("A reserve operation was attempted by authenticated principal 'ops-admin', which does not match a reserved resource in the request with principal 'someone'"), "{}", impostor.text());
+    let own = as_admin(reserve_call(&agent_id, by(Some("ops-admin")))).await;
+    applied(&mut agent, own, offer::operation::Type::Reserve).await;
+
+    let mut disk = reserved("disk", 10.0, "ops");
+    disk["reservations"][0]["principal"] = json!("ops-admin");
+    let reserve_disk = as_admin(reserve_call(&agent_id, json!([disk]))).await;
+    applied(&mut agent, reserve_disk, offer::operation::Type::Reserve).await;
+    let mut named_volume = volume("data", 10.0, "ops");
+    named_volume["reservations"][0]["principal"] = json!("ops-admin");
+    let anonymous = as_admin(create_call(&agent_id, json!([named_volume.clone()]))).await;
+    assert_eq!(anonymous.status, 400);
+    assert!(anonymous.text().ends_with("Create volume operation attempted by principal 'ops-admin', but there is a volume in the operation with no principal set in 'disk.persistence'"), "{}", anonymous.text());
+    named_volume["disk"]["persistence"]["principal"] = json!("ops-admin");
+    let created = as_admin(create_call(&agent_id, json!([named_volume]))).await;
+    applied(&mut agent, created, offer::operation::Type::Create).await;
+}
+
+#[tokio::test]
 async fn the_acls_decide_who_may_reserve_for_which_role() {
     let acls = json!({
         "permissive": false,
