@@ -44,6 +44,19 @@ async fn call(master: &master::Master, body: Json) -> common::Answer {
     .await
 }
 
+/// A JSON call with `authorization` as its `Authorization` header.
+async fn call_as(master: &master::Master, authorization: &str, body: Json) -> common::Answer {
+    let headers = [JSON[0], JSON[1], ("Authorization", authorization)];
+    common::request(
+        master,
+        "POST",
+        "/api/v1",
+        &headers,
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
 /// The same call sent as protobuf.
 async fn call_protobuf(master: &master::Master, body: &Json) -> common::Answer {
     let call: V1Call = proto::json::from_value(body).expect("a valid call");
@@ -491,21 +504,7 @@ async fn an_authenticated_operator_reserves_and_creates_in_its_own_name() {
     let (master, mut agent, agent_id) =
         master_and_agent(&[&credentials, "--authenticate_http_readwrite"]).await;
     let authorization = common::basic("ops-admin:s3cret");
-    let headers = [JSON[0], JSON[1], ("Authorization", authorization.as_str())];
-    let as_admin = |body: Json| {
-        let headers = headers;
-        let master = &master;
-        async move {
-            common::request(
-                master,
-                "POST",
-                "/api/v1",
-                &headers,
-                body.to_string().as_bytes(),
-            )
-            .await
-        }
-    };
+    let as_admin = |body: Json| call_as(&master, &authorization, body);
     let by = |principal: Option<&str>| {
         let mut cpus = reserved("cpus", 1.0, "ops");
         if let Some(principal) = principal {
