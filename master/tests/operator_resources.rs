@@ -540,7 +540,9 @@ async fn an_authenticated_operator_reserves_and_creates_in_its_own_name() {
 async fn the_acls_decide_who_may_reserve_for_which_role() {
     let acls = json!({
         "permissive": false,
-        "reserve_resources": [{"principals": {"type": "ANY"}, "roles": {"values": ["allowed"]}}],
+        "reserve_resources": [
+            {"principals": {"type": "ANY"}, "roles": {"values": ["allowed", "elsewhere"]}}
+        ],
         "register_agents": [{"principals": {"type": "ANY"}, "agents": {"type": "ANY"}}],
         "get_endpoints": [{"principals": {"type": "ANY"}, "paths": {"type": "ANY"}}],
         "view_roles": [{"principals": {"type": "ANY"}, "roles": {"type": "ANY"}}]
@@ -558,13 +560,18 @@ async fn the_acls_decide_who_may_reserve_for_which_role() {
     )
     .await;
     applied(&mut agent, allowed, offer::operation::Type::Reserve).await;
-    // Unreserving is a separate permission nobody has here.
+    // Unreserving is a separate permission nobody has here, and moving a
+    // reservation (RESERVE with a source) needs it too.
     let unreserve = call(
         &master,
         unreserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
     )
     .await;
     assert_eq!(unreserve.status, 403, "{}", unreserve.text());
+    let mut moving = reserve_call(&agent_id, json!([reserved("cpus", 1.0, "elsewhere")]));
+    moving["reserve_resources"]["source"] = json!([reserved("cpus", 1.0, "allowed")]);
+    let moved = call(&master, moving).await;
+    assert_eq!(moved.status, 403, "{}", moved.text());
     assert_eq!(get_operations(&master).await.len(), 1);
 }
 

@@ -155,16 +155,47 @@ pub(super) fn dispatch(
     operate(master, ctx, &agent_id, operation, call.principal)
 }
 
+/// RESERVE's checks. Without `source`, reserving each role; with it (all
+/// of `source`, and all of the resources, carry one reservation stack, as
+/// validated), what it takes to get from one stack to the other: unreserve
+/// down to their common ancestor, then reserve up to the target, level by
+/// level — so moving a reservation needs the right to undo it.
+fn reserve_checks(reserve: &operation::Reserve) -> Vec<Check> {
+    let (Some(from), Some(to)) = (reserve.source.first(), reserve.resources.first()) else {
+        return Check::reserve(&reserve.resources);
+    };
+    let common = from
+        .reservations
+        .iter()
+        .zip(&to.reservations)
+        .take_while(|(left, right)| left == right)
+        .count();
+    let at = |stack: &[proto::mesos::resource::ReservationInfo]| -> Vec<Resource> {
+        reserve
+            .source
+            .iter()
+            .map(|resource| Resource {
+                reservations: stack.to_vec(),
+                ..resource.clone()
+            })
+            .collect()
+    };
+    let unreserving = (common + 1..=from.reservations.len())
+        .rev()
+        .flat_map(|depth| Check::unreserve(&at(&from.reservations[..depth])));
+    let reserving = (common + 1..=to.reservations.len())
+        .flat_map(|depth| Check::reserve(&at(&to.reservations[..depth])));
+    unreserving.chain(reserving).collect()
+}
+
 /// The authorizer's checks for an operation, as Mesos's `ActionObject`s.
 fn checks(operation: &Operation) -> Vec<Check> {
     match operation.r#type() {
-        operation::Type::Reserve => Check::reserve(
-            operation
-                .reserve
-                .as_ref()
-                .map(|r| r.resources.as_slice())
-                .unwrap_or_default(),
-        ),
+        operation::Type::Reserve => operation
+            .reserve
+            .as_ref()
+            .map(reserve_checks)
+            .unwrap_or_default(),
         operation::Type::Unreserve => Check::unreserve(
             operation
                 .unreserve
