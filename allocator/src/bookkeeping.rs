@@ -54,18 +54,12 @@ pub fn apply_conversions(
     resources: &Resources,
     conversions: &[ResourceConversion],
 ) -> Result<Resources, AllocatorError> {
-    let mut result = resources.clone();
-    for conversion in conversions {
-        if !result.contains(&conversion.consumed) {
-            return Err(AllocatorError::Conversion {
-                agent: agent.value.clone(),
-                reason: format!("{} does not contain {}", result, conversion.consumed),
-            });
-        }
-        result -= &conversion.consumed;
-        result += &conversion.converted;
-    }
-    Ok(result)
+    resources
+        .apply(conversions)
+        .map_err(|error| AllocatorError::Conversion {
+            agent: agent.value.clone(),
+            reason: error.to_string(),
+        })
 }
 
 /// `resources` without their allocation role: how an agent's total and

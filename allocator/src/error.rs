@@ -24,9 +24,6 @@ pub enum AllocatorError {
     },
     #[error("cannot apply conversion on agent {agent}: {reason}")]
     Conversion { agent: String, reason: String },
-    /// An offer operation that converts no resources, or not these.
-    #[error("{0}")]
-    InvalidOperation(String),
     #[error("agent {0} has no maintenance scheduled")]
     NoMaintenance(String),
     #[error("invalid --min_allocatable_resources '{text}': {reason}")]

@@ -96,12 +96,12 @@
 //! depend on the policy are here, public, so that every allocator keeps
 //! them as [`HierarchicalAllocator`] does: [`framework_roles`],
 //! [`refusal_timeout`], [`apply_conversions`], [`unallocated`],
-//! [`operation_conversions`] (what an offer operation converts), and the
+//! [`operation_conversions`] (what an offer operation converts; from the
+//! `resources` crate, which agents share), and the
 //! [`AllocatorError`] constructors for unknown IDs and resources never
 //! handed out.
 
 mod bookkeeping;
-pub mod conversions;
 mod error;
 mod fast_hash;
 mod hierarchical;
@@ -113,13 +113,13 @@ pub mod sorter;
 mod types;
 
 pub use bookkeeping::{apply_conversions, framework_roles, refusal_timeout, unallocated};
-pub use conversions::{consumed_resources, operation_conversions};
 pub use error::AllocatorError;
 pub use hierarchical::HierarchicalAllocator;
+pub use resources::{ResourceConversion, consumed_resources, operation_conversions};
 pub use sorter::{Sorter, SorterKind};
 pub use types::{
     CollectedOffers, FrameworkOptions, InverseOffer, Offer, OfferConstraints, OfferSink, Options,
-    Quota, ResourceConversion, ResourceLimits,
+    Quota, ResourceLimits,
 };
 
 use proto::mesos as pb;

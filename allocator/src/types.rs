@@ -205,23 +205,6 @@ pub struct FrameworkOptions {
     pub offer_constraints: Option<Arc<dyn OfferConstraints>>,
 }
 
-/// A resource conversion an operation performs: `consumed` becomes
-/// `converted` (a reservation, a volume, ...).
-#[derive(Debug, Clone, Default)]
-pub struct ResourceConversion {
-    pub consumed: Resources,
-    pub converted: Resources,
-}
-
-impl ResourceConversion {
-    pub fn new(consumed: Resources, converted: Resources) -> ResourceConversion {
-        ResourceConversion {
-            consumed,
-            converted,
-        }
-    }
-}
-
 /// One offer: what an agent makes available to a framework under one role.
 /// The resources carry their allocation to `role`.
 #[derive(Debug, Clone, PartialEq)]

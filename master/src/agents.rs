@@ -155,27 +155,18 @@ impl Agents {
     }
 }
 
-/// The agent's total: its resources with checkpointed dynamic reservations
-/// and volumes in place of the unreserved resources they were made from,
-/// as Mesos's `applyCheckpointedResources`. Fails if a checkpointed resource
-/// is not part of the agent's resources.
+/// The agent's total from the protos it sent: its resources with the
+/// checkpointed dynamic reservations and volumes in place of what they
+/// were made from ([`Resources::apply_checkpointed`]).
 pub(crate) fn apply_checkpointed(
     resources: &[Resource],
     checkpointed: &[Resource],
 ) -> Result<Resources, String> {
-    let mut total = Resources::from_protos(resources).map_err(|e| e.to_string())?;
+    let total = Resources::from_protos(resources).map_err(|e| e.to_string())?;
     let checkpointed = Resources::from_protos(checkpointed).map_err(|e| e.to_string())?;
-    for resource in checkpointed.iter() {
-        let one: Resources = std::iter::once(resource.clone()).collect();
-        let made_from = one.to_unreserved();
-        if !total.contains(&made_from) {
-            return Err(format!(
-                "Checkpointed resource {one} is not part of the agent's resources {total}"
-            ));
-        }
-        total = &(&total - &made_from) + &one;
-    }
-    Ok(total)
+    total
+        .apply_checkpointed(&checkpointed)
+        .map_err(|e| e.to_string())
 }
 
 /// Resources in the format the master works in (reservations as a stack),

@@ -43,4 +43,14 @@ pub enum ResourcesError {
     /// A v1 message could not be re-read as its v0 twin (or back).
     #[error("cannot convert between v0 and v1 Resource: {0}")]
     Evolve(String),
+
+    /// An offer operation that converts no resources, or resources that
+    /// do not parse.
+    #[error("{0}")]
+    InvalidOperation(String),
+
+    /// Resources do not hold what a conversion (or a checkpointed
+    /// resource) is made from.
+    #[error("{0}")]
+    Conversion(String),
 }

@@ -46,6 +46,12 @@
 //! removes the entry entirely rather than going negative — check
 //! [`Resources::contains`] first when that matters.
 //!
+//! An offer operation (RESERVE, CREATE, GROW_VOLUME, ...) converts
+//! resources: [`operation_conversions`] says what it consumes and what that
+//! becomes, [`Resources::apply`] applies that, and
+//! [`Resources::apply_checkpointed`] rebuilds an agent's total from its
+//! command-line resources and its checkpointed reservations and volumes.
+//!
 //! [`ResourceQuantities`] drops all metadata and keeps only how much of each
 //! name there is (ports and set items counted): what DRF shares and quotas
 //! work with.
@@ -78,6 +84,7 @@
 //! count, and the first change pays for the copy; range arithmetic reuses
 //! an unshared vector and sizes a new one once.
 
+mod conversions;
 mod convert;
 mod error;
 mod quantities;
@@ -89,6 +96,9 @@ mod shared;
 mod validate;
 mod values;
 
+pub use conversions::{
+    ResourceConversion, consumed_resources, needs_checkpointing, operation_conversions,
+};
 pub use error::ResourcesError;
 pub use quantities::ResourceQuantities;
 pub use resource::{AllocationMark, Resource, ResourceFormat};

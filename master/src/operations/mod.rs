@@ -3,7 +3,7 @@
 //! and `_apply` apply them.
 //!
 //! Each operation converts some of an agent's resources
-//! ([`allocator::operation_conversions`], Mesos's `getResourceConversions`):
+//! ([`resources::operation_conversions`], Mesos's `getResourceConversions`):
 //! RESERVE pushes a dynamic reservation onto unreserved (or less reserved)
 //! resources, UNRESERVE pops it, CREATE turns reserved disk into a
 //! persistent volume, DESTROY back, GROW and SHRINK resize a volume. Who
@@ -45,7 +45,7 @@ use proto::mesos::{
     Filters, FrameworkId, Operation, OperationState, OperationStatus, Resource, SlaveId, Uuid,
     offer, resource,
 };
-use resources::Resources;
+use resources::{Resources, needs_checkpointing};
 use validation::{AgentCapabilities, Requester};
 
 /// Every resource an operation names, to read or change in place.
@@ -83,11 +83,6 @@ fn inject_allocation(operation: &mut offer::Operation, role: &str) {
             });
         }
     }
-}
-
-/// Resources an agent checkpoints: dynamic reservations and volumes.
-fn needs_checkpointing(resource: &resources::Resource) -> bool {
-    resource.is_dynamically_reserved() || resource.is_persistent_volume()
 }
 
 fn without_allocation(conversions: &[ResourceConversion]) -> Vec<ResourceConversion> {

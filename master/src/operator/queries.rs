@@ -248,7 +248,7 @@ fn endpoint_resources(resources: &Resources) -> Vec<v1::Resource> {
 fn operations(view: &ReadView, viewer: &Viewer) -> GetOperations {
     let visible = |operation: &proto::mesos::Operation| {
         viewer.sees_everything()
-            || allocator::consumed_resources(&operation.info)
+            || resources::consumed_resources(&operation.info)
                 .is_ok_and(|consumed| consumed.to_protos().iter().all(|r| viewer.resource(r)))
     };
     GetOperations {

@@ -1,6 +1,6 @@
 //! What a speculative offer operation converts, as Mesos's
-//! `getResourceConversions` computes it, so that the master, the allocator
-//! and an allocator module agree on one arithmetic:
+//! `getResourceConversions` computes it, so that the master, the
+//! allocators and a (simulated) agent agree on one arithmetic:
 //!
 //! | operation | consumed | converted |
 //! |---|---|---|
@@ -12,21 +12,111 @@
 //! | SHRINK_VOLUME | the volume | the volume, smaller by `subtract`, and `subtract` of plain disk |
 //!
 //! The operation's resources are taken as they are, allocated to a role or
-//! not: the caller decides which books they are applied to. Validating
-//! the operation (who may reserve what, which volumes exist) is the
-//! master's; here only what cannot be converted at all is refused.
+//! not: the caller decides which books they are applied to
+//! ([`Resources::apply`]). Validating the operation (who may reserve what,
+//! which volumes exist) is the master's; here only what cannot be
+//! converted at all is refused.
+//!
+//! An agent keeps its dynamic reservations and volumes
+//! ([`needs_checkpointing`]) across restarts and reports them beside the
+//! resources of its command line; [`Resources::apply_checkpointed`] puts
+//! them back in place of what they were made from.
 
-use crate::{AllocatorError, ResourceConversion};
+use crate::{Resource, Resources, ResourcesError, Scalar};
 use proto::mesos as pb;
 use proto::mesos::offer::operation::Type;
-use resources::{Resources, Scalar};
+
+/// A resource conversion an operation performs: `consumed` becomes
+/// `converted` (a reservation, a volume, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceConversion {
+    pub consumed: Resources,
+    pub converted: Resources,
+}
+
+impl ResourceConversion {
+    pub fn new(consumed: Resources, converted: Resources) -> ResourceConversion {
+        ResourceConversion {
+            consumed,
+            converted,
+        }
+    }
+}
+
+/// Whether an agent checkpoints `resource`: dynamic reservations and
+/// persistent volumes (Mesos's `needCheckpointing`).
+pub fn needs_checkpointing(resource: &Resource) -> bool {
+    resource.is_dynamically_reserved() || resource.is_persistent_volume()
+}
+
+impl Resources {
+    /// `self` after `conversions`, in order; each needs its `consumed`
+    /// resources, else [`ResourcesError::Conversion`] says what was missing.
+    pub fn apply(&self, conversions: &[ResourceConversion]) -> Result<Resources, ResourcesError> {
+        let mut result = self.clone();
+        for conversion in conversions {
+            if !result.contains(&conversion.consumed) {
+                return Err(ResourcesError::Conversion(format!(
+                    "{} does not contain {}",
+                    result, conversion.consumed
+                )));
+            }
+            result -= &conversion.consumed;
+            result += &conversion.converted;
+        }
+        Ok(result)
+    }
+
+    /// An agent's total: `self` (its command-line resources) with each of
+    /// `checkpointed` (dynamic reservations and volumes) in place of the
+    /// resources it was made from (Mesos's `applyCheckpointedResources`).
+    pub fn apply_checkpointed(
+        &self,
+        checkpointed: &Resources,
+    ) -> Result<Resources, ResourcesError> {
+        let mut total = self.clone();
+        for resource in checkpointed.iter() {
+            if !needs_checkpointing(resource) {
+                return Err(ResourcesError::Conversion(format!(
+                    "Unexpected checkpointed resources {resource}"
+                )));
+            }
+            let one: Resources = std::iter::once(resource.clone()).collect();
+            let made_from = as_agent_resource(resource)?;
+            if !total.contains(&made_from) {
+                return Err(ResourcesError::Conversion(format!(
+                    "Incompatible agent resources: {total} does not contain {made_from}"
+                )));
+            }
+            total = &(&total - &made_from) + &one;
+        }
+        Ok(total)
+    }
+}
+
+/// A checkpointed resource as the agent's command line gave it: without
+/// dynamic reservations (a static one stays), persistence or sharing.
+fn as_agent_resource(resource: &Resource) -> Result<Resources, ResourcesError> {
+    let mut stripped = resource.to_proto();
+    if resource.is_dynamically_reserved() {
+        stripped.reservations.truncate(1);
+        stripped.reservations.retain(|reservation| {
+            reservation.r#type() == pb::resource::reservation_info::Type::Static
+        });
+    }
+    if resource.is_persistent_volume() {
+        stripped = without_persistence(&stripped);
+    }
+    stripped.shared = None;
+    Resources::from_protos(&[stripped])
+}
 
 /// The conversions `operation` performs, in order; an error for an
 /// operation that converts nothing speculatively (LAUNCH, CREATE_DISK,
 /// ...) or resources that do not parse.
 pub fn operation_conversions(
     operation: &pb::offer::Operation,
-) -> Result<Vec<ResourceConversion>, AllocatorError> {
+) -> Result<Vec<ResourceConversion>, ResourcesError> {
     let kind = operation.r#type();
     let conversions = match kind {
         Type::Reserve => {
@@ -48,7 +138,7 @@ pub fn operation_conversions(
                 let unreserved = reserved.pop_reservation();
                 Ok(ResourceConversion::new(reserved, unreserved))
             })
-            .collect::<Result<_, AllocatorError>>()?,
+            .collect::<Result<_, ResourcesError>>()?,
         Type::Create => operation
             .create
             .iter()
@@ -59,7 +149,7 @@ pub fn operation_conversions(
                     parse(std::slice::from_ref(volume))?,
                 ))
             })
-            .collect::<Result<_, AllocatorError>>()?,
+            .collect::<Result<_, ResourcesError>>()?,
         Type::Destroy => operation
             .destroy
             .iter()
@@ -70,7 +160,7 @@ pub fn operation_conversions(
                     parse(&[without_persistence(volume)])?,
                 ))
             })
-            .collect::<Result<_, AllocatorError>>()?,
+            .collect::<Result<_, ResourcesError>>()?,
         Type::GrowVolume => {
             let grow = operation
                 .grow_volume
@@ -114,7 +204,7 @@ pub fn operation_conversions(
 
 /// What `operation` consumes: the sum of its conversions' consumed
 /// resources (Mesos's `getConsumedResources`).
-pub fn consumed_resources(operation: &pb::offer::Operation) -> Result<Resources, AllocatorError> {
+pub fn consumed_resources(operation: &pb::offer::Operation) -> Result<Resources, ResourcesError> {
     Ok(operation_conversions(operation)?
         .iter()
         .fold(Resources::new(), |sum, conversion| {
@@ -122,13 +212,13 @@ pub fn consumed_resources(operation: &pb::offer::Operation) -> Result<Resources,
         }))
 }
 
-fn invalid(reason: &str) -> AllocatorError {
-    AllocatorError::InvalidOperation(reason.to_owned())
+fn invalid(reason: &str) -> ResourcesError {
+    ResourcesError::InvalidOperation(reason.to_owned())
 }
 
-fn parse(resources: &[pb::Resource]) -> Result<Resources, AllocatorError> {
+fn parse(resources: &[pb::Resource]) -> Result<Resources, ResourcesError> {
     Resources::from_protos(resources)
-        .map_err(|error| AllocatorError::InvalidOperation(error.to_string()))
+        .map_err(|error| ResourcesError::InvalidOperation(error.to_string()))
 }
 
 fn scalar_of(resource: &pb::Resource) -> Scalar {
@@ -139,7 +229,7 @@ fn scalar_of(resource: &pb::Resource) -> Scalar {
 fn resize(
     resource: &mut pb::Resource,
     size: impl FnOnce(Scalar) -> Scalar,
-) -> Result<(), AllocatorError> {
+) -> Result<(), ResourcesError> {
     let resized = size(scalar_of(resource));
     if resized < Scalar::ZERO {
         return Err(invalid("a volume cannot shrink below nothing"));
@@ -301,7 +391,77 @@ mod tests {
         };
         assert!(matches!(
             operation_conversions(&launch),
-            Err(AllocatorError::InvalidOperation(_))
+            Err(ResourcesError::InvalidOperation(_))
         ));
+    }
+
+    #[test]
+    fn applying_conversions_needs_what_each_consumes() {
+        let agent = Resources::parse("disk:10", "*").unwrap();
+        let create = pb::offer::Operation {
+            r#type: Some(Type::Create as i32),
+            create: Some(operation::Create {
+                volumes: vec![volume(10.0)],
+            }),
+            ..pb::offer::Operation::default()
+        };
+        let reserve = pb::offer::Operation {
+            r#type: Some(Type::Reserve as i32),
+            reserve: Some(operation::Reserve {
+                resources: vec![disk(10.0)],
+                source: Vec::new(),
+            }),
+            ..pb::offer::Operation::default()
+        };
+        assert!(matches!(
+            agent.apply(&operation_conversions(&create).unwrap()),
+            Err(ResourcesError::Conversion(_))
+        ));
+        let reserved = agent
+            .apply(&operation_conversions(&reserve).unwrap())
+            .unwrap();
+        let with_volume = reserved
+            .apply(&operation_conversions(&create).unwrap())
+            .unwrap();
+        assert_eq!(
+            with_volume,
+            Resources::from_protos(&[volume(10.0)]).unwrap()
+        );
+    }
+
+    #[test]
+    fn checkpointed_reservations_and_volumes_take_the_place_of_what_they_were_made_from() {
+        let agent = Resources::parse("cpus:4;disk:100;disk(static):20", "*").unwrap();
+        let mut refined = disk(8.0);
+        refined.reservations.insert(
+            0,
+            ReservationInfo {
+                r#type: Some(reservation_info::Type::Static as i32),
+                role: Some("static".into()),
+                ..ReservationInfo::default()
+            },
+        );
+        refined.reservations[1].role = Some("static/web".into());
+        let checkpointed = Resources::from_protos(&[volume(30.0), disk(5.0), refined]).unwrap();
+        let total = agent.apply_checkpointed(&checkpointed).unwrap();
+        let expected =
+            &Resources::parse("cpus:4;disk:65;disk(static):12", "*").unwrap() + &checkpointed;
+        assert_eq!(total, expected);
+        assert_eq!(
+            total.filter(needs_checkpointing),
+            checkpointed,
+            "everything checkpointed is in the total"
+        );
+
+        let too_big = Resources::from_protos(&[volume(200.0)]).unwrap();
+        assert!(matches!(
+            agent.apply_checkpointed(&too_big),
+            Err(ResourcesError::Conversion(_))
+        ));
+        let plain = Resources::parse("cpus:1", "*").unwrap();
+        assert!(
+            agent.apply_checkpointed(&plain).is_err(),
+            "only reservations and volumes are checkpointed"
+        );
     }
 }
