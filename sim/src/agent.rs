@@ -9,8 +9,20 @@
 //! id, frameworks, tasks, executors and completed frameworks), retrying
 //! after a random delay below a bound that doubles up to one minute until
 //! `SlaveRegisteredMessage`/`SlaveReregisteredMessage` arrives from that
-//! master. It then sends `UpdateSlaveMessage` (no operations, no resource
-//! providers) and resumes its status updates.
+//! master. It then sends `UpdateSlaveMessage` (its unacknowledged
+//! operations, no resource providers) and resumes its status updates.
+//!
+//! # Offer operations
+//!
+//! `ApplyOperationMessage` (RESERVE, UNRESERVE, CREATE, DESTROY, GROW and
+//! SHRINK volumes) is applied to the agent's resources at once and
+//! reported `OPERATION_FINISHED` (or `OPERATION_FAILED` if the resources
+//! are not there) in `UpdateOperationStatusMessage`, resent on the same
+//! schedule as task status updates until `AcknowledgeOperationStatusMessage`
+//! names it; `CheckpointResourcesMessage` replaces the agent's reservations
+//! and volumes. Both survive a restart (with a work directory) and go to
+//! every master in `checkpointed_resources`; unacknowledged operations are
+//! listed in `UpdateSlaveMessage` (see [`crate::operations`]).
 //!
 //! # Health
 //!
@@ -42,6 +54,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use libprocess::{Context, Process, Timer, Upid};
 use proto::mesos::internal::DrainSlaveMessage;
 use proto::mesos::internal::{
+    AcknowledgeOperationStatusMessage, ApplyOperationMessage, CheckpointResourcesMessage,
     ExitedExecutorMessage, KillTaskMessage, PingSlaveMessage, PongSlaveMessage,
     RegisterSlaveMessage, ReregisterSlaveMessage, RunTaskGroupMessage, RunTaskMessage,
     ShutdownFrameworkMessage, ShutdownMessage, SlaveRegisteredMessage, SlaveReregisteredMessage,
@@ -56,8 +69,10 @@ use proto::mesos::{
 use tokio::sync::oneshot;
 
 use crate::checkpoint::{
-    AgentCheckpoint, Checkpointer, FrameworkCheckpoint, StreamCheckpoint, TaskCheckpoint,
+    AgentCheckpoint, Checkpointer, FrameworkCheckpoint, OperationCheckpoint, StreamCheckpoint,
+    TaskCheckpoint,
 };
+use crate::operations::{AgentResources, TrackedOperation};
 use crate::rng::Rng;
 use crate::runner::{RunningTask, TaskExit, TaskRunner};
 
@@ -78,7 +93,7 @@ const MAX_COMPLETED_FRAMEWORKS: usize = 50;
 const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 150;
 
 /// The agent capabilities a 1.11 agent advertises, in its order.
-const AGENT_CAPABILITIES: [slave_info::capability::Type; 8] = [
+pub const AGENT_CAPABILITIES: [slave_info::capability::Type; 8] = [
     slave_info::capability::Type::MultiRole,
     slave_info::capability::Type::HierarchicalRole,
     slave_info::capability::Type::ReservationRefinement,
@@ -94,6 +109,9 @@ const AGENT_CAPABILITIES: [slave_info::capability::Type; 8] = [
 pub(crate) struct Shared {
     /// `SlaveInfo` without an id.
     pub slave_info: SlaveInfo,
+    /// `slave_info.resources`, for arithmetic.
+    pub resources: resources::Resources,
+    pub capabilities: Vec<slave_info::Capability>,
     /// The ip put into `ContainerStatus.network_infos`.
     pub ip: String,
     pub work_dir: Option<PathBuf>,
@@ -118,6 +136,8 @@ pub struct AgentStatus {
     pub tasks: usize,
     /// Status updates waiting for an acknowledgement.
     pub pending_updates: usize,
+    /// Operations whose status waits for an acknowledgement.
+    pub pending_operations: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +206,13 @@ impl UpdateStream {
     }
 }
 
+/// Delivery of one operation's status update.
+struct OperationRetry {
+    /// Counts sends, so that a retry timer of an earlier one is ignored.
+    attempt: u64,
+    timer: Timer,
+}
+
 /// One simulated agent.
 pub(crate) struct Agent {
     shared: Arc<Shared>,
@@ -204,6 +231,9 @@ pub(crate) struct Agent {
     streams: BTreeMap<StreamKey, UpdateStream>,
     drain: Option<DrainConfig>,
     checkpointer: Option<Checkpointer>,
+    resources: AgentResources,
+    /// By operation UUID.
+    operation_retries: BTreeMap<Vec<u8>, OperationRetry>,
 }
 
 fn now_secs() -> f64 {
@@ -294,6 +324,8 @@ impl Agent {
             streams: BTreeMap::new(),
             drain: None,
             checkpointer,
+            resources: AgentResources::new(&shared.resources),
+            operation_retries: BTreeMap::new(),
             shared,
         };
         if let Some(checkpoint) = checkpoint {
@@ -305,6 +337,24 @@ impl Agent {
     fn restore(&mut self, checkpoint: AgentCheckpoint) {
         self.info.id = checkpoint.slave_id;
         self.drain = checkpoint.drain_config;
+        if let Err(error) = self
+            .resources
+            .checkpoint(&checkpoint.checkpointed_resources)
+        {
+            tracing::error!(%error, "the checkpointed resources do not fit the agent's; dropping them");
+        }
+        self.resources.restore(
+            checkpoint
+                .operations
+                .into_iter()
+                .filter_map(|checkpointed| {
+                    Some(TrackedOperation {
+                        operation: checkpointed.operation?,
+                        update: checkpointed.update?,
+                    })
+                })
+                .collect(),
+        );
         self.completed_frameworks = checkpoint.completed_frameworks.into();
         for framework in checkpoint.frameworks {
             let Some(info) = framework.info else { continue };
@@ -402,6 +452,15 @@ impl Agent {
                 })
                 .collect(),
             drain_config: self.drain,
+            checkpointed_resources: self.resources.checkpointed(),
+            operations: self
+                .resources
+                .operations()
+                .map(|tracked| OperationCheckpoint {
+                    operation: Some(tracked.operation.clone()),
+                    update: Some(tracked.update.clone()),
+                })
+                .collect(),
         };
         if let Err(error) = checkpointer.store(&checkpoint) {
             tracing::error!(%error, "failed to checkpoint the agent");
@@ -416,6 +475,7 @@ impl Agent {
             pings: self.pings,
             tasks: self.frameworks.values().map(|f| f.tasks.len()).sum(),
             pending_updates: self.streams.values().map(|s| s.pending.len()).sum(),
+            pending_operations: self.resources.pending_operations(),
         }
     }
 
@@ -496,15 +556,6 @@ impl Agent {
         }));
     }
 
-    fn capabilities() -> Vec<slave_info::Capability> {
-        AGENT_CAPABILITIES
-            .iter()
-            .map(|capability| slave_info::Capability {
-                r#type: Some(*capability as i32),
-            })
-            .collect()
-    }
-
     fn resource_version(&self) -> Uuid {
         Uuid {
             value: self.resource_version.clone(),
@@ -514,9 +565,9 @@ impl Agent {
     fn register_message(&self) -> RegisterSlaveMessage {
         RegisterSlaveMessage {
             slave: self.info.clone(),
-            checkpointed_resources: Vec::new(),
+            checkpointed_resources: self.resources.checkpointed(),
             version: Some(MESOS_VERSION.to_owned()),
-            agent_capabilities: Self::capabilities(),
+            agent_capabilities: self.shared.capabilities.clone(),
             resource_version_uuid: Some(self.resource_version()),
         }
     }
@@ -524,8 +575,9 @@ impl Agent {
     fn reregister_message(&self) -> ReregisterSlaveMessage {
         let mut message = ReregisterSlaveMessage {
             slave: self.info.clone(),
+            checkpointed_resources: self.resources.checkpointed(),
             version: Some(MESOS_VERSION.to_owned()),
-            agent_capabilities: Self::capabilities(),
+            agent_capabilities: self.shared.capabilities.clone(),
             resource_version_uuid: Some(self.resource_version()),
             ..ReregisterSlaveMessage::default()
         };
@@ -549,7 +601,13 @@ impl Agent {
             slave_id: self.slave_id(),
             update_oversubscribed_resources: Some(false),
             oversubscribed_resources: Vec::new(),
-            operations: Some(update_slave_message::Operations::default()),
+            operations: Some(update_slave_message::Operations {
+                operations: self
+                    .resources
+                    .operations()
+                    .map(|tracked| tracked.operation.clone())
+                    .collect(),
+            }),
             resource_version_uuid: Some(self.resource_version()),
             resource_providers: Some(update_slave_message::ResourceProviders::default()),
         }
@@ -1457,6 +1515,14 @@ impl Agent {
         for key in keys {
             self.forward(ctx, &key, STATUS_UPDATE_RETRY_INTERVAL_MIN);
         }
+        let operations: Vec<Vec<u8>> = self
+            .resources
+            .operations()
+            .map(|tracked| tracked.operation.uuid.value.clone())
+            .collect();
+        for uuid in operations {
+            self.forward_operation(ctx, &uuid, STATUS_UPDATE_RETRY_INTERVAL_MIN);
+        }
     }
 
     fn acknowledgement(
@@ -1523,6 +1589,106 @@ impl Agent {
             self.remove_framework(ctx, framework_id);
         }
     }
+
+    // ---- Offer operations ----
+
+    /// Mesos's `applyOperation` on the agent's own resources.
+    fn apply_operation(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _from: &Upid,
+        message: ApplyOperationMessage,
+    ) {
+        if self.info.id.is_none() || self.state == State::Terminating {
+            tracing::warn!(agent = %ctx.pid(), "ignoring an operation: not registered");
+            return;
+        }
+        let uuid = message.operation_uuid.value.clone();
+        let kind = message.operation_info.r#type();
+        let status_uuid = self.rng.uuid();
+        let slave_id = self.slave_id();
+        let update = self.resources.apply(&slave_id, message, status_uuid);
+        let state = update.status.state();
+        match &update.status.message {
+            Some(error) => {
+                tracing::warn!(agent = %ctx.pid(), operation = ?kind, %error, "operation failed")
+            }
+            None => {
+                tracing::info!(agent = %ctx.pid(), operation = ?kind, ?state, "applied operation")
+            }
+        }
+        self.checkpoint();
+        if !self.operation_retries.contains_key(&uuid) {
+            self.forward_operation(ctx, &uuid, STATUS_UPDATE_RETRY_INTERVAL_MIN);
+        }
+    }
+
+    /// Sends the operation's status update to the master and arms its
+    /// retry; while disconnected it waits for (re)registration.
+    fn forward_operation(&mut self, ctx: &mut Context<Self>, uuid: &[u8], interval: Duration) {
+        if self.state != State::Running {
+            return;
+        }
+        let (Some(master), Some(tracked)) = (&self.master, self.resources.operation(uuid)) else {
+            return;
+        };
+        ctx.send_protobuf(master, &tracked.update);
+        let attempt = self.operation_retries.remove(uuid).map_or(1, |retry| {
+            retry.timer.cancel();
+            retry.attempt + 1
+        });
+        let key = uuid.to_vec();
+        let timer = ctx.delay(interval, move |agent: &mut Agent, ctx| {
+            let current = agent
+                .operation_retries
+                .get(&key)
+                .is_some_and(|retry| retry.attempt == attempt);
+            if current {
+                tracing::warn!(agent = %ctx.pid(), "resending operation status update");
+                let next = (interval * 2).min(STATUS_UPDATE_RETRY_INTERVAL_MAX);
+                agent.forward_operation(ctx, &key, next);
+            }
+        });
+        self.operation_retries
+            .insert(uuid.to_vec(), OperationRetry { attempt, timer });
+    }
+
+    /// Mesos's `operationStatusAcknowledgement`: the acknowledged
+    /// operation is done with; a duplicate is logged and dropped.
+    fn acknowledge_operation(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _from: &Upid,
+        message: AcknowledgeOperationStatusMessage,
+    ) {
+        if !self.resources.acknowledge(&message) {
+            tracing::warn!(agent = %ctx.pid(), "dropping an acknowledgement of an unknown operation status");
+            return;
+        }
+        if let Some(retry) = self.operation_retries.remove(&message.operation_uuid.value) {
+            retry.timer.cancel();
+        }
+        self.checkpoint();
+    }
+
+    /// Mesos's `checkpointResourcesMessage`: the master's word on the
+    /// agent's reservations and volumes.
+    fn checkpoint_resources(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _from: &Upid,
+        message: CheckpointResourcesMessage,
+    ) {
+        match self.resources.checkpoint(&message.resources) {
+            Ok(()) => {
+                tracing::info!(agent = %ctx.pid(), "updated checkpointed resources");
+                self.checkpoint();
+            }
+            Err(error) => {
+                tracing::error!(agent = %ctx.pid(), %error, "ignoring checkpointed resources that do not fit the agent's")
+            }
+        }
+    }
 }
 
 /// The master's `total_ping_timeout_seconds`, whole seconds as the agent
@@ -1568,6 +1734,9 @@ impl Process for Agent {
         on(ctx, Agent::acknowledgement);
         on(ctx, Agent::drain);
         on(ctx, Agent::shutdown);
+        on(ctx, Agent::apply_operation);
+        on(ctx, Agent::acknowledge_operation);
+        on(ctx, Agent::checkpoint_resources);
 
         // Tasks recovered from the checkpoint that were still live.
         let live: Vec<StreamKey> = self

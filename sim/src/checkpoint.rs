@@ -1,9 +1,11 @@
 //! What an agent keeps under `--work_dir` to survive a simulator restart.
 //!
-//! A real agent checkpoints its id, frameworks, tasks and every status
-//! update (and acknowledgement) under its meta directory, and a restarted
-//! agent recovers them and *reregisters* with the same id, reporting its
-//! tasks and resending what was never acknowledged. A simulated agent keeps
+//! A real agent checkpoints its id, frameworks, tasks, every status
+//! update (and acknowledgement), its dynamic reservations and persistent
+//! volumes and its unacknowledged operations under its meta directory, and
+//! a restarted agent recovers them and *reregisters* with the same id,
+//! reporting its tasks and checkpointed resources and resending what was
+//! never acknowledged. A simulated agent keeps
 //! the same facts in one file per agent, `<work_dir>/meta/agents/<n>.pb`,
 //! rewritten (write then rename, so a crash leaves the old or the new one)
 //! whenever they change. The message types are this crate's own; the
@@ -12,9 +14,10 @@
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use proto::mesos::internal::{StatusUpdate, archive};
+use proto::mesos::internal::{StatusUpdate, UpdateOperationStatusMessage, archive};
 use proto::mesos::{
-    DrainConfig, ExecutorInfo, FrameworkId, FrameworkInfo, SlaveId, Task, TaskId, TaskInfo,
+    DrainConfig, ExecutorInfo, FrameworkId, FrameworkInfo, Operation, Resource, SlaveId, Task,
+    TaskId, TaskInfo,
 };
 
 use crate::SimError;
@@ -32,6 +35,20 @@ pub(crate) struct AgentCheckpoint {
     pub streams: Vec<StreamCheckpoint>,
     #[prost(message, optional, tag = "5")]
     pub drain_config: Option<DrainConfig>,
+    /// Dynamic reservations and persistent volumes.
+    #[prost(message, repeated, tag = "6")]
+    pub checkpointed_resources: Vec<Resource>,
+    #[prost(message, repeated, tag = "7")]
+    pub operations: Vec<OperationCheckpoint>,
+}
+
+/// An operation whose status update is not yet acknowledged.
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct OperationCheckpoint {
+    #[prost(message, optional, tag = "1")]
+    pub operation: Option<Operation>,
+    #[prost(message, optional, tag = "2")]
+    pub update: Option<UpdateOperationStatusMessage>,
 }
 
 /// A framework with tasks on the agent.

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use detector::{MasterDetector, ZooKeeperMasterDetector};
 use libprocess::Upid;
-use proto::mesos::{Attribute, value};
+use proto::mesos::{Attribute, slave_info, value};
 use resources::{Resources, Value};
 
 use crate::SimError;
+use crate::agent::AGENT_CAPABILITIES;
 use crate::fleet::standalone_detector;
 use crate::runner::{CommandTasks, SimulatedTasks, TaskRunner};
 
@@ -55,6 +56,10 @@ pub struct FleetConfig {
     pub registration_backoff_factor: Duration,
     /// Runs the tasks the master launches.
     pub runner: Arc<dyn TaskRunner>,
+    /// What the agents advertise; a 1.11 agent's set by default. Without
+    /// RESOURCE_PROVIDER the master sends `CheckpointResourcesMessage`
+    /// instead of `ApplyOperationMessage`, as to an older agent.
+    pub capabilities: Vec<slave_info::capability::Type>,
 }
 
 impl FleetConfig {
@@ -70,6 +75,7 @@ impl FleetConfig {
             seed: 0,
             registration_backoff_factor: DEFAULT_REGISTRATION_BACKOFF_FACTOR,
             runner: Arc::new(SimulatedTasks::new(None)),
+            capabilities: AGENT_CAPABILITIES.to_vec(),
         }
     }
 }
@@ -250,6 +256,7 @@ impl Options {
                 seed: seed.unwrap_or_else(clock_seed),
                 registration_backoff_factor: backoff,
                 runner,
+                capabilities: AGENT_CAPABILITIES.to_vec(),
             },
             ip,
             port,

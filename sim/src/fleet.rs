@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use detector::{MasterDetector, StandaloneMasterDetector};
 use libprocess::{Pid, Runtime, Upid};
-use proto::mesos::{MasterInfo, SlaveInfo};
+use proto::mesos::{MasterInfo, SlaveInfo, slave_info};
 use resources::ResourceFormat;
 use tokio::task::JoinHandle;
 
@@ -82,6 +82,14 @@ impl Fleet {
                 domain: None,
                 checkpoint: Some(true),
             },
+            resources: config.resources.clone(),
+            capabilities: config
+                .capabilities
+                .iter()
+                .map(|capability| slave_info::Capability {
+                    r#type: Some(*capability as i32),
+                })
+                .collect(),
             ip: address.ip().to_string(),
             work_dir: config.work_dir.clone(),
             seed: config.seed,

@@ -13,6 +13,8 @@
 //! `latest_state` retried until acknowledged, and reregistration with its
 //! frameworks and tasks after a leader change or a silent master. Nothing
 //! relies on our master: the same fleet runs against Apache Mesos.
+//! Offer operations (reservations, volumes) sent to an agent are applied to
+//! its resources and reported finished, as a Mesos agent does.
 //! [`agent`]'s guide describes the behaviour message by message.
 //!
 //! # Running tasks
@@ -48,10 +50,11 @@ mod checkpoint;
 mod config;
 mod error;
 mod fleet;
+mod operations;
 mod rng;
 mod runner;
 
-pub use agent::{AgentStatus, MESOS_VERSION};
+pub use agent::{AGENT_CAPABILITIES, AgentStatus, MESOS_VERSION};
 pub use config::{
     DEFAULT_REGISTRATION_BACKOFF_FACTOR, DEFAULT_ZK_SESSION_TIMEOUT, FleetConfig, MasterAddress,
     Options, USAGE, agent_resources, parse_attributes,
