@@ -3,7 +3,8 @@
 //! reported `OPERATION_FINISHED`, resent after 10 s, 20 s, ... until
 //! acknowledged; the agent's reservations and volumes (from operations or
 //! a `CheckpointResourcesMessage`) go to the master in every
-//! (re)registration and survive a restart on the same work directory.
+//! (re)registration and, with unacknowledged operations, survive a
+//! restart on the same work directory.
 
 mod common;
 
@@ -301,6 +302,41 @@ async fn checkpointed_resources_replace_the_agents_and_survive_a_restart() {
         resources(&reregister.checkpointed_resources),
         resources(&[volume(20.0)])
     );
+    second.stop().await;
+    second_runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unacknowledged_operation_is_resent_after_a_restart() {
+    let master_runtime = runtime().await;
+    let master = FakeMaster::start(&master_runtime, Behaviour::default());
+    let work_dir = tempfile::tempdir().unwrap();
+    let mut config = FleetConfig::new(1);
+    config.work_dir = Some(work_dir.path().to_owned());
+
+    let first_runtime = runtime().await;
+    let (first, _) = one_agent(&master, &first_runtime, config.clone()).await;
+    master.send(&first.agents()[0], apply(reserve(100.0), 7));
+    let sent: UpdateOperationStatusMessage =
+        master.wait_for("UpdateOperationStatusMessage", 1).await[0].decode();
+    first.stop().await;
+    first_runtime.shutdown().await;
+
+    let second_runtime = runtime().await;
+    let second = Fleet::start(&second_runtime, config, master.detector())
+        .await
+        .unwrap();
+    let reregister: ReregisterSlaveMessage =
+        master.wait_for("ReregisterSlaveMessage", 1).await[0].decode();
+    assert_eq!(
+        resources(&reregister.checkpointed_resources),
+        resources(&[reserved_disk(100.0)])
+    );
+    let update: UpdateSlaveMessage = master.wait_for("UpdateSlaveMessage", 2).await[1].decode();
+    assert_eq!(update.operations.unwrap().operations.len(), 1);
+    let resent: UpdateOperationStatusMessage =
+        master.wait_for("UpdateOperationStatusMessage", 2).await[1].decode();
+    assert_eq!(resent, sent, "the same status, to be acknowledged");
     second.stop().await;
     second_runtime.shutdown().await;
 }
