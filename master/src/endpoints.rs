@@ -32,7 +32,7 @@
 //! `VIEW_FLAGS` (`403` otherwise), as in Mesos.
 
 use crate::authorization::Viewer;
-use crate::json;
+use crate::json::{self, Document};
 use crate::master::MasterProcess;
 use crate::operator::{queries, render_visible, resources};
 use crate::read_view::ReadView;
@@ -63,13 +63,27 @@ pub fn spawn_version(runtime: &Runtime) -> Result<(), libprocess::Error> {
 
 /// `body` as JSON, or as `callback(<json>)` JavaScript with `?jsonp=`.
 pub(crate) fn json_response(jsonp: Option<String>, body: &Json) -> Response {
-    let body = body.to_string();
+    document_response(jsonp, &Document::Value(body.clone()))
+}
+
+/// [`json_response`] of a [`Document`], written straight into the body.
+fn document_response(jsonp: Option<String>, document: &Document<'_>) -> Response {
+    let mut body = Vec::new();
     match jsonp {
-        Some(callback) => Response::ok(format!("{callback}({body})")).with_header(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/javascript"),
-        ),
-        None => Response::json(body),
+        Some(callback) => {
+            body.extend_from_slice(callback.as_bytes());
+            body.push(b'(');
+            document.write(&mut body);
+            body.push(b')');
+            Response::ok(body).with_header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/javascript"),
+            )
+        }
+        None => {
+            document.write(&mut body);
+            Response::json(body)
+        }
     }
 }
 
@@ -88,7 +102,7 @@ enum OnStandby {
 fn read_only(
     ctx: &mut Context<MasterProcess>,
     path: &str,
-    render: fn(&ReadView) -> Json,
+    render: fn(&ReadView) -> Document<'_>,
     allowed: fn(&Viewer) -> bool,
     on_standby: OnStandby,
 ) {
@@ -109,7 +123,7 @@ fn serve_read_only(
     master: &mut MasterProcess,
     ctx: &mut Context<MasterProcess>,
     request: &Request,
-    render: fn(&ReadView) -> Json,
+    render: fn(&ReadView) -> Document<'_>,
     allowed: fn(&Viewer) -> bool,
     on_standby: OnStandby,
 ) -> Reply {
@@ -138,8 +152,10 @@ fn serve_read_only(
         }
         render_visible(view, viewer, move |view, viewer| {
             let mut body = render(view);
-            hide_from(viewer, &mut body);
-            json_response(jsonp, &body)
+            if let Some(fields) = body.fields_mut() {
+                hide_from(viewer, fields);
+            }
+            document_response(jsonp, &body)
         })
         .await
     })
@@ -149,10 +165,7 @@ fn serve_read_only(
 /// Mesos's writers skip it: without `VIEW_FLAGS` the flags and what
 /// `/state` shows of them; without `VIEW_ROLE` for a role, the role in
 /// `/roles`, agents' reservations for it, and resources reserved to it.
-fn hide_from(viewer: &Viewer, body: &mut Json) {
-    let Some(object) = body.as_object_mut() else {
-        return;
-    };
+fn hide_from(viewer: &Viewer, object: &mut serde_json::Map<String, Json>) {
     if !viewer.flags() {
         for key in ["cluster", "log_dir", "external_log_file", "flags"] {
             object.remove(key);
@@ -353,7 +366,7 @@ fn change(ctx: &mut Context<MasterProcess>, path: &str, method: http::Method, ap
 fn read_or_change(
     ctx: &mut Context<MasterProcess>,
     path: &str,
-    render: fn(&ReadView) -> Json,
+    render: fn(&ReadView) -> Document<'_>,
     method: http::Method,
     apply: Change,
 ) {
@@ -382,22 +395,28 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
         },
     );
     let anyone = |_: &Viewer| true;
-    read_only(ctx, "/flags", json::flags, Viewer::flags, OnStandby::Serve);
+    read_only(
+        ctx,
+        "/flags",
+        |view| json::flags(view).into(),
+        Viewer::flags,
+        OnStandby::Serve,
+    );
     for (path, render) in [
-        ("/state", json::state as fn(&ReadView) -> Json),
-        ("/state-summary", json::state_summary),
-        ("/slaves", json::slaves),
-        ("/roles", json::roles),
+        ("/state", json::state as fn(&ReadView) -> Document<'_>),
+        ("/state-summary", |view| json::state_summary(view).into()),
+        ("/slaves", |view| json::slaves(view).into()),
+        ("/roles", |view| json::roles(view).into()),
         ("/frameworks", json::frameworks),
         ("/maintenance/status", |view| {
-            proto::json::to_value(&queries::maintenance_status(view))
+            proto::json::to_value(&queries::maintenance_status(view)).into()
         }),
         ("/quota", |view| {
             let status = proto::mesos::quota::QuotaStatus {
                 configs: view.cluster.quotas.values().cloned().collect(),
                 ..Default::default()
             };
-            proto::json::to_value(&status)
+            proto::json::to_value(&status).into()
         }),
     ] {
         read_only(ctx, path, render, anyone, OnStandby::Redirect);
@@ -414,6 +433,7 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
                     .map(|(role, weight)| serde_json::json!({"weight": weight, "role": role}))
                     .collect(),
             )
+            .into()
         },
         http::Method::PUT,
         |master, ctx, request| Ok(master.update_weights(ctx, parse_list(request.body())?)),
@@ -421,7 +441,7 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
     read_or_change(
         ctx,
         "/maintenance/schedule",
-        |view| proto::json::to_value(&view.cluster.schedule),
+        |view| proto::json::to_value(&view.cluster.schedule).into(),
         http::Method::POST,
         |master, ctx, request| Ok(master.update_schedule(ctx, parse(request.body())?)),
     );

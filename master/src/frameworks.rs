@@ -20,6 +20,7 @@
 
 use crate::authorization::FrameworkApprovers;
 use crate::master::MasterProcess;
+use crate::tasks::TaskRecord;
 use libprocess::{Context, Counter, Gauge, Metrics, Pipe, Timer, Upid};
 use prost::Message as _;
 use prost::bytes::Bytes;
@@ -30,8 +31,9 @@ use proto::mesos::internal::{
     ResourceOffersMessage, StatusUpdateMessage, UpdateOperationStatusMessage,
 };
 use proto::mesos::scheduler::{Event, event};
-use proto::mesos::{ExecutorInfo, FrameworkId, FrameworkInfo, Task, framework_info};
+use proto::mesos::{ExecutorInfo, FrameworkId, FrameworkInfo, framework_info};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::task::JoinHandle;
 
@@ -342,7 +344,7 @@ pub(crate) struct Framework {
     /// Its terminal tasks, oldest first, at most
     /// `--max_completed_tasks_per_framework`; persistent, so that the read
     /// view copies them in O(1).
-    pub completed_tasks: imbl::Vector<Task>,
+    pub completed_tasks: imbl::Vector<Arc<TaskRecord>>,
     /// Executors it runs, by agent then executor id.
     pub executors: HashMap<String, BTreeMap<String, ExecutorInfo>>,
     pub suppressed_roles: BTreeSet<String>,
@@ -433,7 +435,7 @@ impl Framework {
     }
 
     /// Moves a terminal task into the bounded completed list.
-    pub fn complete_task(&mut self, task: Task, max: usize) {
+    pub fn complete_task(&mut self, task: Arc<TaskRecord>, max: usize) {
         self.tasks.remove(&task.task_id.value);
         if max == 0 {
             return;
@@ -733,14 +735,14 @@ mod tests {
         };
         let mut framework = Framework::new(info("f"));
         for n in 0..5 {
-            let task = Task {
+            let task = proto::mesos::Task {
                 task_id: TaskId {
                     value: format!("t{n}"),
                 },
-                ..Task::default()
+                ..proto::mesos::Task::default()
             };
             framework.tasks.insert(task.task_id.value.clone());
-            framework.complete_task(task, 3);
+            framework.complete_task(TaskRecord::new(task), 3);
         }
         assert!(framework.tasks.is_empty());
         let kept: Vec<&str> = framework

@@ -6,10 +6,12 @@
 
 use crate::agents::{Agent, Agents};
 use crate::read_view::{FrameworkView, ReadView};
-use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskStatus, framework_info, value};
+use crate::tasks::TaskRecord;
+use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskState, TaskStatus, framework_info, value};
 use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn seconds(at: SystemTime) -> f64 {
@@ -275,7 +277,7 @@ pub fn flags(view: &ReadView) -> Json {
 }
 
 /// `/master/state`.
-pub fn state(master: &ReadView) -> Json {
+pub fn state(master: &ReadView) -> Document<'_> {
     let build = version::VersionInfo::current();
     let flags = &master.flags;
     let counts = master.agents.counts();
@@ -341,12 +343,11 @@ pub fn state(master: &ReadView) -> Json {
             .collect(),
     );
     out.insert("recovered_slaves".into(), recovered_agents(&master.agents));
-    framework_lists(master, &mut out);
     // Since Mesos 1.5 agents' tasks always have their frameworks listed,
     // so these two stay empty, as Mesos keeps them for compatibility.
     out.insert("orphan_tasks".into(), json!([]));
     out.insert("unregistered_frameworks".into(), json!([]));
-    Json::Object(out)
+    Document::with_framework_lists(out, master)
 }
 
 /// The task states `/master/state-summary` counts, in Mesos's order.
@@ -374,7 +375,7 @@ pub fn state_summary(view: &ReadView) -> Json {
             let usage = AgentUsage::of(view, a);
             let mut out = agent_summary(agents, a, &usage);
             let tasks = view.agent_tasks(a.id());
-            count_states(&mut out, &tasks);
+            count_states(&mut out, tasks.iter());
             let mut frameworks: Vec<&str> = tasks
                 .iter()
                 .map(|task| task.framework_id.value.as_str())
@@ -389,14 +390,9 @@ pub fn state_summary(view: &ReadView) -> Json {
         .frameworks
         .iter()
         .map(|f| {
-            let tasks = live_tasks(view, f.id());
-            let mut out = framework_summary(f, &used_by(&tasks));
-            let with_completed: Vec<&Task> = tasks
-                .iter()
-                .copied()
-                .chain(f.completed_tasks.iter())
-                .collect();
-            count_states(&mut out, &with_completed);
+            let tasks = view.framework_tasks(f.id());
+            let mut out = framework_summary(f, &used_by(tasks));
+            count_states(&mut out, tasks.iter().chain(f.completed_tasks.iter()));
             let mut agents: Vec<&str> = tasks.iter().map(|t| t.slave_id.value.as_str()).collect();
             agents.sort_unstable();
             agents.dedup();
@@ -412,12 +408,13 @@ pub fn state_summary(view: &ReadView) -> Json {
 }
 
 /// The `TASK_*` counts of `/state-summary`.
-fn count_states(out: &mut Map<String, Json>, tasks: &[&Task]) {
+fn count_states<'a>(out: &mut Map<String, Json>, tasks: impl Iterator<Item = &'a Arc<TaskRecord>>) {
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for task in tasks {
+        *counts.entry(task.state().as_str_name()).or_default() += 1;
+    }
     for state in SUMMARY_TASK_STATES {
-        let count = tasks
-            .iter()
-            .filter(|task| task.state().as_str_name() == state)
-            .count();
+        let count = counts.get(state).copied().unwrap_or_default();
         out.insert(state.into(), json!(count));
     }
 }
@@ -624,16 +621,15 @@ pub(crate) fn task(task: &Task) -> Json {
     Json::Object(out)
 }
 
-/// The live tasks of framework `id`, in task id order.
-fn live_tasks<'a>(view: &'a ReadView, id: &str) -> Vec<&'a Task> {
-    view.framework_tasks(id)
-}
-
-fn used_by(tasks: &[&Task]) -> Resources {
-    tasks
-        .iter()
-        .filter(|t| !crate::tasks::is_terminal(t.state()))
-        .fold(Resources::new(), |sum, t| &sum + &task_resources(t))
+/// What the tasks that have not ended use.
+pub(crate) fn used_by(tasks: &[Arc<TaskRecord>]) -> Resources {
+    let mut used = Resources::new();
+    for task in tasks {
+        if !crate::tasks::is_terminal(task.state()) {
+            used += task.resources();
+        }
+    }
+    used
 }
 
 fn offered(framework: &FrameworkView) -> Resources {
@@ -675,52 +671,41 @@ fn framework_summary(framework: &FrameworkView, used: &Resources) -> Map<String,
     out
 }
 
-/// Mesos's `FullFrameworkWriter`.
-fn framework(view: &ReadView, framework: &FrameworkView) -> Json {
-    let tasks = live_tasks(view, framework.id());
-    let used = used_by(&tasks);
+/// Mesos's `FullFrameworkWriter`, written into `out`: its fields, then its
+/// task lists spliced from the tasks' JSON text ([`TaskRecord::json`]).
+fn write_framework(view: &ReadView, framework: &FrameworkView, out: &mut Vec<u8>) {
+    let tasks = view.framework_tasks(framework.id());
+    let used = used_by(tasks);
     let info = &framework.info;
-    let mut out = framework_summary(framework, &used);
-    out.insert("user".into(), json!(info.user));
-    out.insert("failover_timeout".into(), json!(info.failover_timeout()));
-    out.insert("checkpoint".into(), json!(info.checkpoint()));
-    out.insert(
+    let mut fields = framework_summary(framework, &used);
+    fields.insert("user".into(), json!(info.user));
+    fields.insert("failover_timeout".into(), json!(info.failover_timeout()));
+    fields.insert("checkpoint".into(), json!(info.checkpoint()));
+    fields.insert(
         "registered_time".into(),
         json!(seconds(framework.registered_time)),
     );
-    out.insert(
+    fields.insert(
         "unregistered_time".into(),
         json!(framework.unregistered_time.map(seconds).unwrap_or_default()),
     );
     if let Some(principal) = &info.principal {
-        out.insert("principal".into(), json!(principal));
+        fields.insert("principal".into(), json!(principal));
     }
-    out.insert("resources".into(), resources_summary(&used));
+    fields.insert("resources".into(), resources_summary(&used));
     if let Some(at) = framework.reregistered_time {
-        out.insert("reregistered_time".into(), json!(seconds(at)));
+        fields.insert("reregistered_time".into(), json!(seconds(at)));
     }
     let multi_role = info
         .capabilities
         .iter()
         .any(|c| c.r#type() == framework_info::capability::Type::MultiRole);
     if multi_role {
-        out.insert("roles".into(), json!(info.roles));
+        fields.insert("roles".into(), json!(info.roles));
     } else {
-        out.insert("role".into(), json!(info.role()));
+        fields.insert("role".into(), json!(info.role()));
     }
-    let (unreachable, live): (Vec<&Task>, Vec<&Task>) = tasks
-        .into_iter()
-        .partition(|t| t.state() == proto::mesos::TaskState::TaskUnreachable);
-    out.insert("tasks".into(), live.into_iter().map(task).collect());
-    out.insert(
-        "unreachable_tasks".into(),
-        unreachable.into_iter().map(task).collect(),
-    );
-    out.insert(
-        "completed_tasks".into(),
-        framework.completed_tasks.iter().map(task).collect(),
-    );
-    out.insert(
+    fields.insert(
         "offers".into(),
         framework
             .offers
@@ -735,7 +720,7 @@ fn framework(view: &ReadView, framework: &FrameworkView) -> Json {
             })
             .collect(),
     );
-    out.insert(
+    fields.insert(
         "executors".into(),
         framework
             .executors
@@ -747,32 +732,137 @@ fn framework(view: &ReadView, framework: &FrameworkView) -> Json {
             })
             .collect(),
     );
-    out.insert("offer_constraints".into(), json!({}));
-    Json::Object(out)
+    fields.insert("offer_constraints".into(), json!({}));
+    let unreachable = |task: &&Arc<TaskRecord>| task.state() == TaskState::TaskUnreachable;
+    let mut object = ObjectWriter::open(out, &fields);
+    object.field("tasks", |out| {
+        write_tasks(out, tasks.iter().filter(|task| !unreachable(task)))
+    });
+    object.field("unreachable_tasks", |out| {
+        write_tasks(out, tasks.iter().filter(unreachable))
+    });
+    object.field("completed_tasks", |out| {
+        write_tasks(out, framework.completed_tasks.iter())
+    });
+    object.close();
 }
 
-/// The `frameworks` and `completed_frameworks` lists of `/state` and
-/// `/frameworks`.
-fn framework_lists(view: &ReadView, out: &mut Map<String, Json>) {
-    out.insert(
-        "frameworks".into(),
-        view.frameworks.iter().map(|f| framework(view, f)).collect(),
-    );
-    out.insert(
-        "completed_frameworks".into(),
-        view.completed_frameworks
-            .iter()
-            .map(|f| framework(view, f))
-            .collect(),
-    );
+/// A JSON array of the tasks' JSON text.
+fn write_tasks<'a>(out: &mut Vec<u8>, tasks: impl Iterator<Item = &'a Arc<TaskRecord>>) {
+    write_array(out, tasks, |out, task| {
+        out.extend_from_slice(task.json().as_bytes())
+    });
+}
+
+/// A JSON array of `items`, each written by `write`.
+fn write_array<T>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = T>,
+    write: impl Fn(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (n, item) in items.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(b']');
+}
+
+/// A JSON object written into a buffer: the fields of a `Value` map, then
+/// fields written directly.
+struct ObjectWriter<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    /// Opens the object with `fields`.
+    fn open(out: &'a mut Vec<u8>, fields: &Map<String, Json>) -> ObjectWriter<'a> {
+        serde_json::to_writer(&mut *out, fields).expect("a JSON map serialises into memory");
+        out.pop(); // the closing brace, written by `close`
+        ObjectWriter {
+            out,
+            empty: fields.is_empty(),
+        }
+    }
+
+    /// Adds field `key`, its value written by `write`.
+    fn field(&mut self, key: &str, write: impl FnOnce(&mut Vec<u8>)) {
+        if !std::mem::take(&mut self.empty) {
+            self.out.push(b',');
+        }
+        serde_json::to_writer(&mut *self.out, key).expect("a string serialises into memory");
+        self.out.push(b':');
+        write(self.out);
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// What a JSON endpoint renders: a `Value`, or an object whose last fields
+/// are the frameworks with their tasks, written straight into the body
+/// when it is serialised, so that no `Value` of every task is built.
+pub enum Document<'a> {
+    Value(Json),
+    WithFrameworkLists {
+        fields: Map<String, Json>,
+        view: &'a ReadView,
+    },
+}
+
+impl From<Json> for Document<'_> {
+    fn from(value: Json) -> Self {
+        Document::Value(value)
+    }
+}
+
+impl<'a> Document<'a> {
+    fn with_framework_lists(fields: Map<String, Json>, view: &'a ReadView) -> Document<'a> {
+        Document::WithFrameworkLists { fields, view }
+    }
+
+    /// The document's own fields, if it is an object, to take out what a
+    /// client may not see.
+    pub fn fields_mut(&mut self) -> Option<&mut Map<String, Json>> {
+        match self {
+            Document::Value(value) => value.as_object_mut(),
+            Document::WithFrameworkLists { fields, .. } => Some(fields),
+        }
+    }
+
+    /// Appends the document's JSON text to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Document::Value(value) => {
+                serde_json::to_writer(out, value).expect("a JSON value serialises into memory")
+            }
+            Document::WithFrameworkLists { fields, view } => {
+                let mut object = ObjectWriter::open(out, fields);
+                for (key, frameworks) in [
+                    ("frameworks", &view.frameworks),
+                    ("completed_frameworks", &view.completed_frameworks),
+                ] {
+                    object.field(key, |out| {
+                        write_array(out, frameworks.iter(), |out, framework| {
+                            write_framework(view, framework, out)
+                        })
+                    });
+                }
+                object.close();
+            }
+        }
+    }
 }
 
 /// `/master/frameworks`.
-pub fn frameworks(view: &ReadView) -> Json {
+pub fn frameworks(view: &ReadView) -> Document<'_> {
     let mut out = Map::new();
-    framework_lists(view, &mut out);
     out.insert("unregistered_frameworks".into(), json!([]));
-    Json::Object(out)
+    Document::with_framework_lists(out, view)
 }
 
 /// `/master/tasks`: `limit` (100) tasks from `offset` of the live,
@@ -780,14 +870,14 @@ pub fn frameworks(view: &ReadView) -> Json {
 /// oldest first by their first status, filtered by `framework_id` and
 /// `task_id`.
 pub fn tasks(view: &ReadView, query: &TasksQuery) -> Json {
-    let mut selected: Vec<&Task> = view
+    let mut selected: Vec<&Arc<TaskRecord>> = view
         .frameworks
         .iter()
         .chain(&view.completed_frameworks)
         .filter(|f| query.framework_id.as_deref().is_none_or(|id| id == f.id()))
         .flat_map(|f| {
-            live_tasks(view, f.id())
-                .into_iter()
+            view.framework_tasks(f.id())
+                .iter()
                 .chain(f.completed_tasks.iter())
         })
         .filter(|t| {
@@ -812,7 +902,7 @@ pub fn tasks(view: &ReadView, query: &TasksQuery) -> Json {
             .into_iter()
             .skip(query.offset)
             .take(query.limit)
-            .map(task)
+            .map(|record| task(record))
             .collect::<Vec<_>>(),
     })
 }

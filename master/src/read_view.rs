@@ -25,6 +25,14 @@
 //! as of its turn in the mailbox — everything the master did before is in
 //! it, nothing after.
 //!
+//! The rendering threads ([`render`]) are as many as the cores and run at
+//! a lower scheduling priority (nice 10) than the runtime that processes
+//! messages and `/health`: 20 concurrent readers queue for them instead of
+//! taking the cores from the master, and no more bodies are being built at
+//! once than there are cores. What makes a large rendering cheap is the
+//! tasks': each task's JSON is written once per version of the task
+//! ([`TaskRecord::json`]) and copied into every body after that.
+//!
 //! Two alternatives were set aside: Mesos's batching (rendering still holds
 //! the master up, for the length of the slowest rendering), and a copy
 //! published after every change (O(cluster size) per change: registering
@@ -35,13 +43,13 @@ use crate::authorization::Viewer;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::Framework;
 use crate::master::MasterProcess;
-use crate::tasks::TaskKey;
+use crate::tasks::{TaskKey, TaskRecord};
 use flags::MasterFlags;
 use libprocess::Upid;
-use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo, Task};
+use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo};
 use resources::Resources;
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::SystemTime;
 
 /// The master's state as of one moment, shared by the threads rendering it.
@@ -58,7 +66,7 @@ pub(crate) struct ReadView {
     pub frameworks: Vec<FrameworkView>,
     pub completed_frameworks: Vec<FrameworkView>,
     /// Every live task, of registered frameworks or not.
-    pub tasks: imbl::HashMap<TaskKey, Task>,
+    pub tasks: imbl::HashMap<TaskKey, Arc<TaskRecord>>,
     /// Built by the first rendering that needs them, off the master.
     indexes: OnceLock<Indexes>,
 }
@@ -68,51 +76,64 @@ pub(crate) struct ReadView {
 #[derive(Debug, Default)]
 pub(crate) struct Indexes {
     /// Live tasks by framework id, in task id order.
-    pub tasks_by_framework: HashMap<String, Vec<TaskKey>>,
+    pub tasks_by_framework: HashMap<String, Vec<Arc<TaskRecord>>>,
     /// Live tasks by agent id.
-    pub tasks_by_agent: HashMap<String, Vec<TaskKey>>,
+    pub tasks_by_agent: HashMap<String, Vec<Arc<TaskRecord>>>,
     /// What non-terminal tasks and executors use, by agent id.
     pub used_by_agent: HashMap<String, Resources>,
     /// What is offered, by agent id.
     pub offered_by_agent: HashMap<String, Resources>,
 }
 
+/// Appends `item` to `key`'s list, copying the key only the first time.
+fn push_to<T>(map: &mut HashMap<String, Vec<T>>, key: &str, item: T) {
+    match map.get_mut(key) {
+        Some(items) => items.push(item),
+        None => {
+            map.insert(key.to_owned(), vec![item]);
+        }
+    }
+}
+
+fn add_to(map: &mut HashMap<String, Resources>, key: &str, resources: &Resources) {
+    match map.get_mut(key) {
+        Some(sum) => *sum += resources,
+        None => {
+            map.insert(key.to_owned(), resources.clone());
+        }
+    }
+}
+
 impl ReadView {
     pub fn indexes(&self) -> &Indexes {
         self.indexes.get_or_init(|| {
             let mut indexes = Indexes::default();
-            let add = |map: &mut HashMap<String, Resources>, agent: &str, r: &Resources| {
-                let sum = map.entry(agent.to_owned()).or_default();
-                *sum = &*sum + r;
-            };
-            for (key, task) in &self.tasks {
-                indexes
-                    .tasks_by_framework
-                    .entry(key.0.clone())
-                    .or_default()
-                    .push(key.clone());
-                indexes
-                    .tasks_by_agent
-                    .entry(task.slave_id.value.clone())
-                    .or_default()
-                    .push(key.clone());
-                if !crate::tasks::is_terminal(task.state())
-                    && let Ok(resources) = Resources::from_protos(&task.resources)
-                {
-                    add(&mut indexes.used_by_agent, &task.slave_id.value, &resources);
+            for ((framework, _), task) in &self.tasks {
+                push_to(&mut indexes.tasks_by_framework, framework, task.clone());
+                push_to(
+                    &mut indexes.tasks_by_agent,
+                    &task.slave_id.value,
+                    task.clone(),
+                );
+                if !crate::tasks::is_terminal(task.state()) {
+                    add_to(
+                        &mut indexes.used_by_agent,
+                        &task.slave_id.value,
+                        task.resources(),
+                    );
                 }
             }
-            for keys in indexes.tasks_by_framework.values_mut() {
-                keys.sort_unstable();
+            for tasks in indexes.tasks_by_framework.values_mut() {
+                tasks.sort_unstable_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
             }
             for framework in &self.frameworks {
                 for (agent, executor) in &framework.executors {
                     if let Ok(resources) = Resources::from_protos(&executor.resources) {
-                        add(&mut indexes.used_by_agent, agent, &resources);
+                        add_to(&mut indexes.used_by_agent, agent, &resources);
                     }
                 }
                 for offer in &framework.offers {
-                    add(
+                    add_to(
                         &mut indexes.offered_by_agent,
                         &offer.agent_id,
                         &offer.resources,
@@ -124,14 +145,12 @@ impl ReadView {
     }
 
     /// The live tasks of framework `id`, in task id order.
-    pub fn framework_tasks(&self, id: &str) -> Vec<&Task> {
+    pub fn framework_tasks(&self, id: &str) -> &[Arc<TaskRecord>] {
         self.indexes()
             .tasks_by_framework
             .get(id)
-            .into_iter()
-            .flatten()
-            .filter_map(|key| self.tasks.get(key))
-            .collect()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// This view without the frameworks, tasks and executors `viewer` may
@@ -195,14 +214,12 @@ impl ReadView {
     }
 
     /// The live tasks on agent `id`.
-    pub fn agent_tasks(&self, id: &str) -> Vec<&Task> {
+    pub fn agent_tasks(&self, id: &str) -> &[Arc<TaskRecord>] {
         self.indexes()
             .tasks_by_agent
             .get(id)
-            .into_iter()
-            .flatten()
-            .filter_map(|key| self.tasks.get(key))
-            .collect()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 }
 
@@ -223,7 +240,7 @@ pub(crate) struct FrameworkView {
     pub offers: Vec<OfferView>,
     /// (agent id, executor).
     pub executors: Vec<(String, ExecutorInfo)>,
-    pub completed_tasks: imbl::Vector<Task>,
+    pub completed_tasks: imbl::Vector<Arc<TaskRecord>>,
 }
 
 #[derive(Debug)]
@@ -307,4 +324,60 @@ impl MasterProcess {
             indexes: OnceLock::new(),
         }
     }
+}
+
+/// A job for the rendering threads.
+type RenderJob = Box<dyn FnOnce() + Send>;
+
+/// The nice value of the rendering threads: below the master's runtime,
+/// so that a core is the master's whenever it has work.
+const RENDERING_NICENESS: i32 = 10;
+
+/// Runs `job` on one of the rendering threads (see the module
+/// documentation) and returns what it made, or `None` if it panicked.
+pub(crate) async fn render<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    static JOBS: OnceLock<Mutex<mpsc::Sender<RenderJob>>> = OnceLock::new();
+    let jobs = JOBS.get_or_init(|| Mutex::new(spawn_rendering_threads()));
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let job: RenderJob = Box::new(move || {
+        let _ = answer.send(job());
+    });
+    jobs.lock()
+        .expect("the job queue is never poisoned: sending does not panic")
+        .send(job)
+        .expect("the rendering threads live as long as the process");
+    answered.await.ok()
+}
+
+/// Starts one rendering thread per core, sharing one queue of jobs.
+fn spawn_rendering_threads() -> mpsc::Sender<RenderJob> {
+    let (sender, receiver) = mpsc::channel::<RenderJob>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    for n in 0..threads {
+        let receiver = receiver.clone();
+        std::thread::Builder::new()
+            .name(format!("render-{n}"))
+            .spawn(move || {
+                if let Err(error) = rustix::process::setpriority_process(
+                    Some(rustix::thread::gettid()),
+                    RENDERING_NICENESS,
+                ) {
+                    tracing::warn!(%error, "rendering at the master's own priority");
+                }
+                loop {
+                    let job = match receiver.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    // A panicking job drops its answer: its caller sees `None`.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })
+            .expect("the OS starts a rendering thread");
+    }
+    sender
 }

@@ -43,10 +43,70 @@ use proto::mesos::{
 };
 use resources::Resources;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 /// (framework id, task id).
 pub(crate) type TaskKey = (String, String);
+
+/// A task as the master keeps it, shared (an `Arc`) between the master's
+/// maps, the frameworks' completed tasks and the read views. Its endpoint
+/// JSON and its resources are worked out at most once per version of the
+/// task, by the first rendering thread that needs them: a `/master/state`
+/// of 200,000 tasks copies their JSON rather than rendering each again.
+/// Changing the task ([`Tasks::get_mut`]) makes a new version (copied if a
+/// read view still holds the old one) with nothing worked out yet.
+#[derive(Debug)]
+pub(crate) struct TaskRecord {
+    task: Task,
+    json_text: OnceLock<Box<str>>,
+    parsed_resources: OnceLock<Resources>,
+}
+
+impl TaskRecord {
+    pub fn new(task: Task) -> Arc<TaskRecord> {
+        Arc::new(TaskRecord {
+            task,
+            json_text: OnceLock::new(),
+            parsed_resources: OnceLock::new(),
+        })
+    }
+
+    pub fn task(&self) -> &Task {
+        &self.task
+    }
+
+    /// Mesos's `json(Task)` of this version, as text.
+    pub fn json(&self) -> &str {
+        self.json_text
+            .get_or_init(|| crate::json::task(&self.task).to_string().into())
+    }
+
+    /// The task's resources, parsed.
+    pub fn resources(&self) -> &Resources {
+        self.parsed_resources
+            .get_or_init(|| Resources::from_protos(&self.task.resources).unwrap_or_default())
+    }
+}
+
+impl Clone for TaskRecord {
+    /// A copy to change: nothing worked out of the original applies.
+    fn clone(&self) -> TaskRecord {
+        TaskRecord {
+            task: self.task.clone(),
+            json_text: OnceLock::new(),
+            parsed_resources: OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for TaskRecord {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        &self.task
+    }
+}
 
 /// Every live task the master knows, whether or not its framework is
 /// registered (an agent may bring back tasks of frameworks that have not
@@ -55,7 +115,7 @@ pub(crate) type TaskKey = (String, String);
 /// copies what it renders.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Tasks {
-    tasks: imbl::HashMap<TaskKey, Task>,
+    tasks: imbl::HashMap<TaskKey, Arc<TaskRecord>>,
     by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// Live tasks per state, for the `master/tasks_*` gauges.
     states: HashMap<i32, usize>,
@@ -65,14 +125,15 @@ impl Tasks {
     pub fn get(&self, framework_id: &str, task_id: &str) -> Option<&Task> {
         self.tasks
             .get(&(framework_id.to_owned(), task_id.to_owned()))
+            .map(|record| &record.task)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Task> {
-        self.tasks.values()
+        self.tasks.values().map(|record| &record.task)
     }
 
     /// Every live task, sharing its entries with the master's (O(1)).
-    pub fn shared_copy(&self) -> imbl::HashMap<TaskKey, Task> {
+    pub fn shared_copy(&self) -> imbl::HashMap<TaskKey, Arc<TaskRecord>> {
         self.tasks.clone()
     }
 
@@ -83,12 +144,12 @@ impl Tasks {
             .entry(task.slave_id.value.clone())
             .or_default()
             .insert(key.clone());
-        if let Some(old) = self.tasks.insert(key, task) {
+        if let Some(old) = self.tasks.insert(key, TaskRecord::new(task)) {
             self.count_out(old.state);
         }
     }
 
-    pub fn remove(&mut self, framework_id: &str, task_id: &str) -> Option<Task> {
+    pub fn remove(&mut self, framework_id: &str, task_id: &str) -> Option<Arc<TaskRecord>> {
         let key = (framework_id.to_owned(), task_id.to_owned());
         let task = self.tasks.remove(&key)?;
         self.count_out(task.state);
@@ -109,8 +170,7 @@ impl Tasks {
 
     /// Changes a task's state, keeping the per-state counts.
     fn set_state(&mut self, framework_id: &str, task_id: &str, state: TaskState) {
-        let key = (framework_id.to_owned(), task_id.to_owned());
-        let Some(task) = self.tasks.get_mut(&key) else {
+        let Some(task) = self.get_mut(framework_id, task_id) else {
             return;
         };
         let old = task.state;
@@ -119,9 +179,15 @@ impl Tasks {
         *self.states.entry(state as i32).or_default() += 1;
     }
 
+    /// The task to change, as a new version of its record.
     fn get_mut(&mut self, framework_id: &str, task_id: &str) -> Option<&mut Task> {
-        self.tasks
-            .get_mut(&(framework_id.to_owned(), task_id.to_owned()))
+        let record = self
+            .tasks
+            .get_mut(&(framework_id.to_owned(), task_id.to_owned()))?;
+        let record = Arc::make_mut(record);
+        record.json_text = OnceLock::new();
+        record.parsed_resources = OnceLock::new();
+        Some(&mut record.task)
     }
 
     pub fn on_agent(&self, agent_id: &str) -> Vec<TaskKey> {
@@ -1343,4 +1409,49 @@ fn resource_versions(
             uuid: uuid.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staging(framework: &str, task: &str) -> Task {
+        Task {
+            framework_id: FrameworkId {
+                value: framework.into(),
+            },
+            task_id: TaskId { value: task.into() },
+            state: TaskState::TaskStaging as i32,
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn a_changed_task_is_rendered_anew_while_older_views_keep_theirs() {
+        let mut tasks = Tasks::default();
+        tasks.insert(staging("f", "t"));
+        let key = ("f".to_owned(), "t".to_owned());
+        let before = tasks.shared_copy();
+        assert!(before[&key].json().contains("\"TASK_STAGING\""));
+
+        tasks.set_state("f", "t", TaskState::TaskRunning);
+        let after = tasks.shared_copy();
+        assert!(after[&key].json().contains("\"TASK_RUNNING\""));
+        assert!(
+            before[&key].json().contains("\"TASK_STAGING\""),
+            "a view taken before the change shows the task as it was"
+        );
+        assert_eq!(tasks.count(TaskState::TaskRunning), 1);
+        assert_eq!(tasks.count(TaskState::TaskStaging), 0);
+    }
+
+    #[test]
+    fn an_unshared_task_changes_in_place_and_drops_what_was_worked_out() {
+        let mut tasks = Tasks::default();
+        tasks.insert(staging("f", "t"));
+        let key = ("f".to_owned(), "t".to_owned());
+        assert!(tasks.tasks[&key].json().contains("\"TASK_STAGING\""));
+        tasks.set_state("f", "t", TaskState::TaskKilling);
+        assert!(tasks.tasks[&key].json().contains("\"TASK_KILLING\""));
+    }
 }

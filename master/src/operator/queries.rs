@@ -355,12 +355,7 @@ pub(crate) fn framework(
     framework: &FrameworkView,
 ) -> response::get_frameworks::Framework {
     let id = framework.id();
-    let allocated = view
-        .framework_tasks(id)
-        .into_iter()
-        .filter(|task| !crate::tasks::is_terminal(task.state()))
-        .filter_map(|task| Resources::from_protos(&task.resources).ok())
-        .fold(Resources::new(), |sum, resources| &sum + &resources);
+    let allocated = crate::json::used_by(view.framework_tasks(id));
     let offered = framework
         .offers
         .iter()
@@ -415,7 +410,7 @@ fn executors(view: &ReadView) -> GetExecutors {
 }
 
 fn tasks(view: &ReadView) -> GetTasks {
-    let mut live: Vec<&proto::mesos::Task> = view.tasks.values().collect();
+    let mut live: Vec<&proto::mesos::Task> = view.tasks.values().map(|t| t.task()).collect();
     live.sort_by(|a, b| {
         (&a.framework_id.value, &a.task_id.value).cmp(&(&b.framework_id.value, &b.task_id.value))
     });
@@ -429,7 +424,7 @@ fn tasks(view: &ReadView) -> GetTasks {
             .frameworks
             .iter()
             .chain(&view.completed_frameworks)
-            .flat_map(|f| f.completed_tasks.iter().map(evolve))
+            .flat_map(|f| f.completed_tasks.iter().map(|t| evolve(t.task())))
             .collect(),
         ..GetTasks::default()
     }
