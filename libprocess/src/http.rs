@@ -378,6 +378,26 @@ impl Pipe {
             })
     }
 
+    /// Queues `chunk`, waiting while the pipe is full: for a producer on a
+    /// thread of its own, never on the runtime's (it would block a worker).
+    /// Fails with [`Error::StreamClosed`] when the client is gone.
+    pub fn write_blocking(&self, chunk: impl Into<Bytes>) -> Result<(), Error> {
+        self.sender
+            .blocking_send(chunk.into())
+            .map_err(|_| Error::StreamClosed)
+    }
+
+    /// The pipe as an [`std::io::Write`] that sends what is written in
+    /// chunks of `chunk_bytes`, with [`Pipe::write_blocking`]: for a body
+    /// produced on a thread of its own. Flush it to send the last chunk.
+    pub fn into_writer(self, chunk_bytes: usize) -> PipeWriter {
+        PipeWriter {
+            pipe: self,
+            chunk_bytes,
+            buffer: Vec::new(),
+        }
+    }
+
     /// True once the client has disconnected (or the response was dropped).
     pub fn is_closed(&self) -> bool {
         self.sender.is_closed()
@@ -387,6 +407,44 @@ impl Pipe {
     pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
         let sender = self.sender.clone();
         async move { sender.closed().await }
+    }
+}
+
+/// A [`Pipe`] written as a byte stream ([`Pipe::into_writer`]). Writing
+/// fails with `BrokenPipe` once the client is gone.
+#[derive(Debug)]
+pub struct PipeWriter {
+    pipe: Pipe,
+    chunk_bytes: usize,
+    buffer: Vec<u8>,
+}
+
+impl PipeWriter {
+    fn send_buffer(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
+        self.pipe
+            .write_blocking(chunk)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::BrokenPipe, error))
+    }
+}
+
+impl std::io::Write for PipeWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buffer.capacity() == 0 {
+            self.buffer.reserve(self.chunk_bytes);
+        }
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= self.chunk_bytes {
+            self.send_buffer()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send_buffer()
     }
 }
 
@@ -446,6 +504,53 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(name, HeaderValue::from_static(value));
         Request::new(Method::GET, "/").with_headers(headers)
+    }
+
+    #[test]
+    fn a_blocking_writer_waits_for_room_and_stops_when_the_client_is_gone() {
+        let (response, pipe) = Response::stream(StatusCode::OK, 1);
+        let (_, _, body) = response.into_parts();
+        let ResponseBody::Stream(mut chunks) = body else {
+            panic!("a streaming body");
+        };
+        let writer = std::thread::spawn(move || {
+            for n in 0..3u8 {
+                pipe.write_blocking(vec![n]).expect("the reader is there");
+            }
+            pipe
+        });
+        for n in 0..3u8 {
+            assert_eq!(chunks.blocking_recv().unwrap(), Bytes::from(vec![n]));
+        }
+        let pipe = writer.join().unwrap();
+        drop(chunks);
+        assert!(matches!(
+            pipe.write_blocking("late"),
+            Err(Error::StreamClosed)
+        ));
+    }
+
+    #[test]
+    fn a_pipe_writer_sends_whole_chunks_and_the_rest_on_flush() {
+        use std::io::Write as _;
+        let (response, pipe) = Response::stream(StatusCode::OK, 8);
+        let (_, _, body) = response.into_parts();
+        let ResponseBody::Stream(mut chunks) = body else {
+            panic!("a streaming body");
+        };
+        let mut writer = pipe.into_writer(4);
+        writer.write_all(b"ab").unwrap();
+        writer.write_all(b"cdef").unwrap();
+        writer.write_all(b"g").unwrap();
+        writer.flush().unwrap();
+        drop(writer);
+        assert_eq!(chunks.blocking_recv().unwrap(), "abcdef");
+        assert_eq!(chunks.blocking_recv().unwrap(), "g");
+        assert_eq!(
+            chunks.blocking_recv(),
+            None,
+            "dropping the writer ends the body"
+        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod upid;
 
 pub use auth::{Authentication, Authenticator, Principal};
 pub use error::Error;
-pub use http::{Pipe, Reply, Request, Response};
+pub use http::{Pipe, PipeWriter, Reply, Request, Response};
 pub use metrics::{Counter, Gauge, Metrics, Timer as MetricTimer};
 pub use process::{Context, Message, Pid, Process, Timer};
 pub use runtime::{Config, RequestFilter, Runtime};

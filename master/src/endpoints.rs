@@ -34,14 +34,18 @@
 use crate::authorization::Viewer;
 use crate::json::{self, Document};
 use crate::master::MasterProcess;
-use crate::operator::{queries, render_visible, resources};
-use crate::read_view::ReadView;
+use crate::operator::{queries, render_failed, render_visible, resources};
+use crate::read_view::{self, ReadView};
 use authentication::{READONLY_REALM, READWRITE_REALM};
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use http::{HeaderValue, StatusCode};
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
 use proto::mesos::Resource;
 use serde_json::Value as Json;
+use std::io::{self, Write};
 use std::net::Ipv4Addr;
+use tokio::sync::oneshot;
 
 struct VersionProcess;
 
@@ -69,21 +73,77 @@ pub(crate) fn json_response(jsonp: Option<String>, body: &Json) -> Response {
 /// [`json_response`] of a [`Document`], written straight into the body.
 fn document_response(jsonp: Option<String>, document: &Document<'_>) -> Response {
     let mut body = Vec::new();
+    write_document(&mut body, jsonp.as_deref(), document).expect("a document writes into memory");
+    Response::ok(body).with_header(http::header::CONTENT_TYPE, content_type(&jsonp))
+}
+
+/// JSON, or JavaScript with `?jsonp=`.
+fn content_type(jsonp: &Option<String>) -> HeaderValue {
+    HeaderValue::from_static(match jsonp {
+        Some(_) => "text/javascript",
+        None => "application/json",
+    })
+}
+
+/// The document, as `callback(<json>)` with `?jsonp=callback`.
+fn write_document(
+    out: &mut impl Write,
+    jsonp: Option<&str>,
+    document: &Document<'_>,
+) -> io::Result<()> {
     match jsonp {
         Some(callback) => {
-            body.extend_from_slice(callback.as_bytes());
-            body.push(b'(');
-            document.write(&mut body);
-            body.push(b')');
-            Response::ok(body).with_header(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("text/javascript"),
-            )
+            out.write_all(callback.as_bytes())?;
+            out.write_all(b"(")?;
+            document.write(out)?;
+            out.write_all(b")")
         }
-        None => {
-            document.write(&mut body);
-            Response::json(body)
-        }
+        None => document.write(out),
+    }
+}
+
+/// The size of the chunks a large document is streamed in.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Chunks written and not yet sent before the rendering thread waits for
+/// the client: a gibibyte, so that a slow client holds memory rather than
+/// one of the few rendering threads.
+const CHUNKS_IN_FLIGHT: usize = 1024;
+
+/// Answers with `document` streamed as it is written, on this rendering
+/// thread: the client receives the first megabyte of a large
+/// `/master/state` while the rest is being written, and no body of the
+/// whole cluster's size is held at once. Gzipped here, off the runtime,
+/// when the client accepts it.
+fn stream_document(
+    answer: oneshot::Sender<Response>,
+    jsonp: Option<String>,
+    gzip: bool,
+    document: &Document<'_>,
+) {
+    let (response, pipe) = Response::stream(StatusCode::OK, CHUNKS_IN_FLIGHT);
+    let mut response = response.with_header(http::header::CONTENT_TYPE, content_type(&jsonp));
+    if gzip {
+        response = response.with_header(
+            http::header::CONTENT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+    }
+    if answer.send(response).is_err() {
+        return;
+    }
+    let body = pipe.into_writer(CHUNK_BYTES);
+    let written = if gzip {
+        let mut gzipped = GzEncoder::new(body, Compression::fast());
+        write_document(&mut gzipped, jsonp.as_deref(), document)
+            .and_then(|()| gzipped.finish())
+            .and_then(|mut body| body.flush())
+    } else {
+        let mut body = body;
+        write_document(&mut body, jsonp.as_deref(), document).and_then(|()| body.flush())
+    };
+    if let Err(error) = written {
+        tracing::debug!(%error, "the client left before the body was written");
     }
 }
 
@@ -134,6 +194,7 @@ fn serve_read_only(
     }
     let view = master.read_view(ctx.pid());
     let jsonp = request.query_param("jsonp");
+    let gzip = request.accepts_encoding("gzip");
     let principal = request.principal().and_then(|p| p.value.clone());
     let viewer = Viewer::fetch(master.authorizer.clone(), principal);
     Reply::later(async move {
@@ -150,14 +211,19 @@ fn serve_read_only(
         if !allowed(&viewer) {
             return Response::forbidden("");
         }
-        render_visible(view, viewer, move |view, viewer| {
-            let mut body = render(view);
+        let rendered = read_view::render_early(move |answer| {
+            let view = view.visible_to(&viewer);
+            let mut body = render(&view);
             if let Some(fields) = body.fields_mut() {
-                hide_from(viewer, fields);
+                hide_from(&viewer, fields);
             }
-            document_response(jsonp, &body)
-        })
-        .await
+            if body.is_large() {
+                stream_document(answer, jsonp, gzip, &body);
+            } else {
+                let _ = answer.send(document_response(jsonp, &body));
+            }
+        });
+        rendered.await.unwrap_or_else(render_failed)
     })
 }
 

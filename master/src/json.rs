@@ -11,6 +11,7 @@ use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskState, TaskStatus, framework
 use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -673,7 +674,11 @@ fn framework_summary(framework: &FrameworkView, used: &Resources) -> Map<String,
 
 /// Mesos's `FullFrameworkWriter`, written into `out`: its fields, then its
 /// task lists spliced from the tasks' JSON text ([`TaskRecord::json`]).
-fn write_framework(view: &ReadView, framework: &FrameworkView, out: &mut Vec<u8>) {
+fn write_framework(
+    view: &ReadView,
+    framework: &FrameworkView,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let tasks = view.framework_tasks(framework.id());
     let used = used_by(tasks);
     let info = &framework.info;
@@ -734,72 +739,76 @@ fn write_framework(view: &ReadView, framework: &FrameworkView, out: &mut Vec<u8>
     );
     fields.insert("offer_constraints".into(), json!({}));
     let unreachable = |task: &&Arc<TaskRecord>| task.state() == TaskState::TaskUnreachable;
-    let mut object = ObjectWriter::open(out, &fields);
+    let mut object = ObjectWriter::open(out, &fields)?;
     object.field("tasks", |out| {
         write_tasks(out, tasks.iter().filter(|task| !unreachable(task)))
-    });
+    })?;
     object.field("unreachable_tasks", |out| {
         write_tasks(out, tasks.iter().filter(unreachable))
-    });
+    })?;
     object.field("completed_tasks", |out| {
         write_tasks(out, framework.completed_tasks.iter())
-    });
-    object.close();
+    })?;
+    object.close()
 }
 
 /// A JSON array of the tasks' JSON text.
-fn write_tasks<'a>(out: &mut Vec<u8>, tasks: impl Iterator<Item = &'a Arc<TaskRecord>>) {
+fn write_tasks<'a>(
+    out: &mut impl Write,
+    tasks: impl Iterator<Item = &'a Arc<TaskRecord>>,
+) -> io::Result<()> {
     write_array(out, tasks, |out, task| {
-        out.extend_from_slice(task.json().as_bytes())
-    });
+        out.write_all(task.json().as_bytes())
+    })
 }
 
 /// A JSON array of `items`, each written by `write`.
-fn write_array<T>(
-    out: &mut Vec<u8>,
+fn write_array<W: Write, T>(
+    out: &mut W,
     items: impl Iterator<Item = T>,
-    write: impl Fn(&mut Vec<u8>, T),
-) {
-    out.push(b'[');
+    write: impl Fn(&mut W, T) -> io::Result<()>,
+) -> io::Result<()> {
+    out.write_all(b"[")?;
     for (n, item) in items.enumerate() {
         if n > 0 {
-            out.push(b',');
+            out.write_all(b",")?;
         }
-        write(out, item);
+        write(out, item)?;
     }
-    out.push(b']');
+    out.write_all(b"]")
 }
 
-/// A JSON object written into a buffer: the fields of a `Value` map, then
-/// fields written directly.
-struct ObjectWriter<'a> {
-    out: &'a mut Vec<u8>,
+/// A JSON object being written: the fields of a `Value` map, then fields
+/// written directly.
+struct ObjectWriter<'a, W> {
+    out: &'a mut W,
     empty: bool,
 }
 
-impl<'a> ObjectWriter<'a> {
+impl<'a, W: Write> ObjectWriter<'a, W> {
     /// Opens the object with `fields`.
-    fn open(out: &'a mut Vec<u8>, fields: &Map<String, Json>) -> ObjectWriter<'a> {
-        serde_json::to_writer(&mut *out, fields).expect("a JSON map serialises into memory");
-        out.pop(); // the closing brace, written by `close`
-        ObjectWriter {
+    fn open(out: &'a mut W, fields: &Map<String, Json>) -> io::Result<ObjectWriter<'a, W>> {
+        let mut text = serde_json::to_vec(fields)?;
+        text.pop(); // the closing brace, written by `close`
+        out.write_all(&text)?;
+        Ok(ObjectWriter {
             out,
             empty: fields.is_empty(),
-        }
+        })
     }
 
     /// Adds field `key`, its value written by `write`.
-    fn field(&mut self, key: &str, write: impl FnOnce(&mut Vec<u8>)) {
+    fn field(&mut self, key: &str, write: impl FnOnce(&mut W) -> io::Result<()>) -> io::Result<()> {
         if !std::mem::take(&mut self.empty) {
-            self.out.push(b',');
+            self.out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *self.out, key).expect("a string serialises into memory");
-        self.out.push(b':');
-        write(self.out);
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.write_all(b":")?;
+        write(self.out)
     }
 
-    fn close(self) {
-        self.out.push(b'}');
+    fn close(self) -> io::Result<()> {
+        self.out.write_all(b"}")
     }
 }
 
@@ -834,14 +843,17 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// Appends the document's JSON text to `out`.
-    pub fn write(&self, out: &mut Vec<u8>) {
+    /// True for a document the size of the cluster, worth streaming.
+    pub fn is_large(&self) -> bool {
+        matches!(self, Document::WithFrameworkLists { .. })
+    }
+
+    /// Writes the document's JSON text to `out`.
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
         match self {
-            Document::Value(value) => {
-                serde_json::to_writer(out, value).expect("a JSON value serialises into memory")
-            }
+            Document::Value(value) => Ok(serde_json::to_writer(out, value)?),
             Document::WithFrameworkLists { fields, view } => {
-                let mut object = ObjectWriter::open(out, fields);
+                let mut object = ObjectWriter::open(out, fields)?;
                 for (key, frameworks) in [
                     ("frameworks", &view.frameworks),
                     ("completed_frameworks", &view.completed_frameworks),
@@ -850,9 +862,9 @@ impl<'a> Document<'a> {
                         write_array(out, frameworks.iter(), |out, framework| {
                             write_framework(view, framework, out)
                         })
-                    });
+                    })?;
                 }
-                object.close();
+                object.close()
             }
         }
     }

@@ -51,6 +51,7 @@ use resources::Resources;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::SystemTime;
+use tokio::sync::oneshot;
 
 /// The master's state as of one moment, shared by the threads rendering it.
 #[derive(Debug)]
@@ -338,15 +339,24 @@ const RENDERING_NICENESS: i32 = 10;
 pub(crate) async fn render<T: Send + 'static>(
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
+    render_early(move |answer| {
+        let _ = answer.send(job());
+    })
+    .await
+}
+
+/// Like [`render`], for a job that answers before it has finished: a
+/// response whose body it goes on writing after sending it. `None` if
+/// the job panicked before answering.
+pub(crate) async fn render_early<T: Send + 'static>(
+    job: impl FnOnce(oneshot::Sender<T>) + Send + 'static,
+) -> Option<T> {
     static JOBS: OnceLock<Mutex<mpsc::Sender<RenderJob>>> = OnceLock::new();
     let jobs = JOBS.get_or_init(|| Mutex::new(spawn_rendering_threads()));
-    let (answer, answered) = tokio::sync::oneshot::channel();
-    let job: RenderJob = Box::new(move || {
-        let _ = answer.send(job());
-    });
+    let (answer, answered) = oneshot::channel();
     jobs.lock()
         .expect("the job queue is never poisoned: sending does not panic")
-        .send(job)
+        .send(Box::new(move || job(answer)))
         .expect("the rendering threads live as long as the process");
     answered.await.ok()
 }

@@ -12,7 +12,8 @@
 //!    master among its agents, so the open-file limit is no concern.
 //! 2. `--frameworks` v1 HTTP schedulers (see [`framework`]) launch the
 //!    running and completed tasks and acknowledge every update, until the
-//!    cluster holds them all; `/master/state` then confirms the counts.
+//!    cluster holds them all; `/master/state` is then polled until every
+//!    finished task has been acknowledged into `completed_tasks`.
 //! 3. Measures `/master/state` over `--samples` sequential requests, then
 //!    runs `--readers` clients pulling `/master/state` in a loop for
 //!    `--seconds` while one client times `/master/health` every 10 ms.
@@ -287,11 +288,7 @@ async fn benchmark(cluster: &Cluster, options: &Options) -> Result<()> {
         "load-state: tasks launched in {:.1}s",
         populated.elapsed().as_secs_f64()
     );
-    let counts = state_counts(master).await?;
-    println!(
-        "load-state: /master/state shows {} agents, {} frameworks, {} tasks, {} completed tasks",
-        counts.agents, counts.frameworks, counts.tasks, counts.completed_tasks
-    );
+    let counts = settled_counts(master, options).await?;
 
     let load_before = load_average();
     let sequential = time_states(master, options.samples).await?;
@@ -404,14 +401,32 @@ async fn populate(master: SocketAddr, options: &Options) -> Result<()> {
             bail!("the tasks were not all launched within --populate-timeout");
         }
     }
-    // The last acknowledgements are on their way: give them a moment, so
-    // the finished tasks are in completed_tasks when measured.
-    tokio::time::sleep(Duration::from_secs(5)).await;
     // The frameworks stay subscribed (an ended stream would mark them
     // disconnected); dropping the tasks here ends the benchmark's clients
     // with the runtime.
     frameworks.detach_all();
     Ok(())
+}
+
+/// The counts of `/master/state` once every finished task has been
+/// acknowledged into its framework's completed tasks (or after
+/// `--populate-timeout`): measuring while the master still relays the last
+/// acknowledgements would time that work too.
+async fn settled_counts(master: SocketAddr, options: &Options) -> Result<StateCounts> {
+    let deadline = Instant::now() + Duration::from_secs(options.populate_timeout);
+    loop {
+        let counts = state_counts(master).await?;
+        println!(
+            "load-state: /master/state shows {} agents, {} frameworks, {} tasks, {} completed tasks",
+            counts.agents, counts.frameworks, counts.tasks, counts.completed_tasks
+        );
+        let settled =
+            counts.tasks <= options.running && counts.completed_tasks >= options.completed;
+        if settled || Instant::now() > deadline {
+            return Ok(counts);
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
 }
 
 struct StateCounts {

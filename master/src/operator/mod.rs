@@ -191,15 +191,15 @@ pub(crate) async fn render_visible(
     viewer: Viewer,
     answer: impl FnOnce(&ReadView, &Viewer) -> Response + Send + 'static,
 ) -> Response {
-    rendered(crate::read_view::render(move || answer(&view.visible_to(&viewer), &viewer)).await)
+    crate::read_view::render(move || answer(&view.visible_to(&viewer), &viewer))
+        .await
+        .unwrap_or_else(render_failed)
 }
 
-/// The rendered answer, or `500` if rendering it panicked.
-fn rendered(answer: Option<Response>) -> Response {
-    answer.unwrap_or_else(|| {
-        tracing::error!("rendering a read-only answer failed");
-        Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
-    })
+/// The answer when rendering one panicked.
+pub(crate) fn render_failed() -> Response {
+    tracing::error!("rendering a read-only answer failed");
+    Response::text(StatusCode::INTERNAL_SERVER_ERROR, "Failed to render")
 }
 
 /// Why a request is not a call: the status and text Mesos answers.
