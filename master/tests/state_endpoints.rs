@@ -109,6 +109,45 @@ async fn jsonp_wraps_the_state_in_a_callback() {
     assert!(body.starts_with("cb(") && body.ends_with(')'), "{body}");
 }
 
+/// `/master/state` and `/master/frameworks` are streamed as they are
+/// written (chunked), gzipped by the master when the client accepts it.
+#[tokio::test]
+async fn the_state_streams_plain_gzipped_and_as_jsonp() {
+    use std::io::Read as _;
+    let master = common::start(&[]).await;
+    let mut agent = FakeAgent::start(&master).await;
+    agent.register().await;
+    for path in ["/master/state", "/master/frameworks"] {
+        let plain = common::request(&master, "GET", path, &[], b"").await;
+        assert_eq!(plain.status, 200, "{path}");
+        assert_eq!(plain.header("transfer-encoding"), Some("chunked"), "{path}");
+        assert_eq!(plain.header("content-type"), Some("application/json"));
+
+        let gzipped =
+            common::request(&master, "GET", path, &[("Accept-Encoding", "gzip")], b"").await;
+        assert_eq!(gzipped.header("content-encoding"), Some("gzip"), "{path}");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.body.as_slice())
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        let unzipped: Json = serde_json::from_slice(&unzipped).unwrap();
+        assert_eq!(
+            unzipped,
+            plain.json(),
+            "{path}: the same document either way"
+        );
+
+        let jsonp = common::request(&master, "GET", &format!("{path}?jsonp=cb"), &[], b"").await;
+        assert_eq!(jsonp.header("content-type"), Some("text/javascript"));
+        let text = jsonp.text();
+        let inner = text
+            .strip_prefix("cb(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{path}: {text}"));
+        assert_eq!(serde_json::from_str::<Json>(inner).unwrap(), plain.json());
+    }
+}
+
 #[tokio::test]
 async fn summary_and_flags_are_shaped_as_mesos() {
     // The golden master ran with a work_dir, so its flags list one.

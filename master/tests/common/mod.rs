@@ -330,14 +330,39 @@ pub async fn request_at(
         .unwrap()
         .parse()
         .unwrap();
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
+    let body = &raw[split + 4..];
+    let body = if header(&headers, "transfer-encoding") == Some("chunked") {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
     Answer {
         status,
         headers,
-        body: raw[split + 4..].to_vec(),
+        body,
+    }
+}
+
+/// A `Transfer-Encoding: chunked` body, its chunks joined.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size line");
+        let size = std::str::from_utf8(&raw[..line]).unwrap();
+        let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+        raw = &raw[line + 2..];
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
     }
 }
 
