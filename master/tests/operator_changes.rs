@@ -9,24 +9,8 @@ use common::FakeAgent;
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
 
-const JSON: [(&str, &str); 2] = [
-    ("Content-Type", "application/json"),
-    ("Accept", "application/json"),
-];
-
-async fn call(master: &master::Master, body: Json) -> common::Answer {
-    common::request(
-        master,
-        "POST",
-        "/api/v1",
-        &JSON,
-        body.to_string().as_bytes(),
-    )
-    .await
-}
-
 async fn query(master: &master::Master, kind: &str) -> Json {
-    let answer = call(master, json!({ "type": kind })).await;
+    let answer = common::operator_call(master, json!({ "type": kind })).await;
     assert_eq!(answer.status, 200, "{kind}: {}", answer.text());
     answer.json()
 }
@@ -40,15 +24,15 @@ async fn weights_and_quotas_are_recorded_and_survive_a_failover() {
     let update = json!({"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [
         {"role": "golden", "weight": 2.5}
     ]}});
-    assert_eq!(call(&master, update).await.status, 200);
+    assert_eq!(common::operator_call(&master, update).await.status, 200);
     let invalid = json!({"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [
         {"role": "golden", "weight": -1}
     ]}});
-    assert_eq!(call(&master, invalid).await.status, 400);
+    assert_eq!(common::operator_call(&master, invalid).await.status, 400);
     let quota = json!({"type": "UPDATE_QUOTA", "update_quota": {"quota_configs": [
         {"role": "golden", "guarantees": {"cpus": {"value": 1}}, "limits": {"cpus": {"value": 2}}}
     ]}});
-    let answer = call(&master, quota).await;
+    let answer = common::operator_call(&master, quota).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
 
     let weights = query(&master, "GET_WEIGHTS").await;
@@ -67,13 +51,13 @@ async fn weights_and_quotas_are_recorded_and_survive_a_failover() {
     let set = json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {
         "role": "old", "guarantee": [{"name": "mem", "type": "SCALAR", "scalar": {"value": 64}}]
     }}});
-    assert_eq!(call(&master, set).await.status, 200);
+    assert_eq!(common::operator_call(&master, set).await.status, 200);
     let quota = query(&master, "GET_QUOTA").await;
     let configs = &quota["get_quota"]["status"]["configs"];
     assert_eq!(configs[1]["role"], "old");
     assert_eq!(configs[1]["limits"], json!({"mem": {"value": 64.0}}));
     let remove = json!({"type": "REMOVE_QUOTA", "remove_quota": {"role": "old"}});
-    assert_eq!(call(&master, remove).await.status, 200);
+    assert_eq!(common::operator_call(&master, remove).await.status, 200);
 
     master.runtime.shutdown().await;
 
@@ -103,15 +87,15 @@ async fn deactivated_drained_and_reactivated_agents() {
 
     let deactivate =
         json!({"type": "DEACTIVATE_AGENT", "deactivate_agent": {"agent_id": {"value": id}}});
-    assert_eq!(call(&master, deactivate).await.status, 200);
+    assert_eq!(common::operator_call(&master, deactivate).await.status, 200);
     let state = common::get_json(&master, "/master/state").await;
     assert_eq!(state["slaves"][0]["deactivated"], true);
     assert_eq!(state["slaves"][0]["active"], false);
 
     let reactivate =
         json!({"type": "REACTIVATE_AGENT", "reactivate_agent": {"agent_id": {"value": id}}});
-    assert_eq!(call(&master, reactivate.clone()).await.status, 200);
-    let again = call(&master, reactivate).await;
+    assert_eq!(common::operator_call(&master, reactivate.clone()).await.status, 200);
+    let again = common::operator_call(&master, reactivate).await;
     assert_eq!(
         (again.status, again.text().as_str()),
         (400, "Agent is not deactivated")
@@ -124,7 +108,7 @@ async fn deactivated_drained_and_reactivated_agents() {
     let drain = json!({"type": "DRAIN_AGENT", "drain_agent": {
         "agent_id": {"value": id}, "max_grace_period": {"seconds": 10}
     }});
-    let answer = call(&master, drain).await;
+    let answer = common::operator_call(&master, drain).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let message = agent.expect("mesos.internal.DrainSlaveMessage").await;
     let drained: proto::mesos::internal::DrainSlaveMessage = message.decode();
@@ -139,7 +123,7 @@ async fn deactivated_drained_and_reactivated_agents() {
     );
     let unknown =
         json!({"type": "DEACTIVATE_AGENT", "deactivate_agent": {"agent_id": {"value": "nope"}}});
-    assert_eq!(call(&master, unknown).await.text(), "Unknown agent");
+    assert_eq!(common::operator_call(&master, unknown).await.text(), "Unknown agent");
 }
 
 #[tokio::test]
@@ -154,7 +138,7 @@ async fn a_machine_down_for_maintenance_loses_its_agent_until_it_is_up() {
             "start": {"nanoseconds": 0}
         }}]}
     }});
-    let answer = call(&master, schedule).await;
+    let answer = common::operator_call(&master, schedule).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let status = query(&master, "GET_MAINTENANCE_STATUS").await;
     assert_eq!(
@@ -165,7 +149,7 @@ async fn a_machine_down_for_maintenance_loses_its_agent_until_it_is_up() {
     assert_eq!(schedule["windows"][0]["machine_ids"][0], machine);
 
     let down = json!({"type": "START_MAINTENANCE", "start_maintenance": {"machines": [machine]}});
-    assert_eq!(call(&master, down).await.status, 200);
+    assert_eq!(common::operator_call(&master, down).await.status, 200);
     agent.expect("mesos.internal.ShutdownMessage").await;
     assert_eq!(
         common::get_json(&master, "/master/slaves").await["slaves"],
@@ -175,7 +159,7 @@ async fn a_machine_down_for_maintenance_loses_its_agent_until_it_is_up() {
     assert_eq!(status["down_machines"][0], machine);
 
     let up = json!({"type": "STOP_MAINTENANCE", "stop_maintenance": {"machines": [machine]}});
-    assert_eq!(call(&master, up).await.status, 200);
+    assert_eq!(common::operator_call(&master, up).await.status, 200);
     let schedule = query(&master, "GET_MAINTENANCE_SCHEDULE").await;
     assert_eq!(schedule["get_maintenance_schedule"]["schedule"], json!({}));
 }
@@ -187,7 +171,7 @@ async fn an_agent_marked_gone_is_shut_down_and_listed_nowhere() {
     let id = agent.register().await;
 
     let gone = json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": id}}});
-    assert_eq!(call(&master, gone.clone()).await.status, 200);
+    assert_eq!(common::operator_call(&master, gone.clone()).await.status, 200);
     let shutdown: proto::mesos::internal::ShutdownMessage = agent
         .expect("mesos.internal.ShutdownMessage")
         .await
@@ -201,10 +185,10 @@ async fn an_agent_marked_gone_is_shut_down_and_listed_nowhere() {
         json!([])
     );
     // Marking it again is no error, as in Mesos.
-    assert_eq!(call(&master, gone).await.status, 200);
+    assert_eq!(common::operator_call(&master, gone).await.status, 200);
     let unknown =
         json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": "nope"}}});
-    assert_eq!(call(&master, unknown).await.status, 404);
+    assert_eq!(common::operator_call(&master, unknown).await.status, 404);
 }
 
 #[tokio::test]
@@ -219,12 +203,12 @@ async fn changes_the_acls_deny_are_forbidden_and_leave_the_cluster_as_it_was() {
             {"role": role, "weight": 2}
         ]}})
     };
-    let denied = call(&master, weight("denied")).await;
+    let denied = common::operator_call(&master, weight("denied")).await;
     assert_eq!(denied.status, 403, "{}", denied.text());
-    let allowed = call(&master, weight("allowed")).await;
+    let allowed = common::operator_call(&master, weight("allowed")).await;
     assert_eq!(allowed.status, 200, "{}", allowed.text());
     let gone = json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": "x"}}});
-    assert_eq!(call(&master, gone).await.status, 403);
+    assert_eq!(common::operator_call(&master, gone).await.status, 403);
     let weights = common::get_json(&master, "/master/weights").await;
     assert_eq!(weights, json!([{"weight": 2.0, "role": "allowed"}]));
 }

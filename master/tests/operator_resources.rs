@@ -22,27 +22,10 @@ use proto::mesos::v1::master::{Call as V1Call, Response as V1Response};
 use proto::mesos::{OperationState, OperationStatus, SlaveId, Uuid, offer, slave_info};
 use serde_json::{Value as Json, json};
 
-const JSON: [(&str, &str); 2] = [
-    ("Content-Type", "application/json"),
-    ("Accept", "application/json"),
-];
-
 const PROTOBUF: [(&str, &str); 2] = [
     ("Content-Type", "application/x-protobuf"),
     ("Accept", "application/x-protobuf"),
 ];
-
-/// An operator call in JSON.
-async fn call(master: &master::Master, body: Json) -> common::Answer {
-    common::request(
-        master,
-        "POST",
-        "/api/v1",
-        &JSON,
-        body.to_string().as_bytes(),
-    )
-    .await
-}
 
 /// A JSON call with `authorization` as its `Authorization` header.
 async fn call_as(master: &master::Master, authorization: &str, body: Json) -> common::Answer {
@@ -153,13 +136,13 @@ async fn slave(master: &master::Master) -> Json {
 
 /// The only agent of GET_AGENTS.
 async fn get_agent(master: &master::Master) -> Json {
-    let answer = call(master, json!({"type": "GET_AGENTS"})).await;
+    let answer = common::operator_call(master, json!({"type": "GET_AGENTS"})).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     answer.json()["get_agents"]["agents"][0].clone()
 }
 
 async fn get_operations(master: &master::Master) -> Vec<Json> {
-    let answer = call(master, json!({"type": "GET_OPERATIONS"})).await;
+    let answer = common::operator_call(master, json!({"type": "GET_OPERATIONS"})).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let operations = &answer.json()["get_operations"]["operations"];
     operations.as_array().cloned().unwrap_or_default()
@@ -234,7 +217,7 @@ async fn a_reservation_reaches_the_agent_and_its_state_and_is_undone() {
     let (master, mut agent, agent_id) = master_and_agent(&[]).await;
     let resources = json!([reserved("cpus", 1.0, "ops"), reserved("mem", 512.0, "ops")]);
 
-    let answer = call(&master, reserve_call(&agent_id, resources.clone())).await;
+    let answer = common::operator_call(&master, reserve_call(&agent_id, resources.clone())).await;
     let reserve = applied(&mut agent, answer, offer::operation::Type::Reserve).await;
     let slave = slave(&master).await;
     assert_eq!(slave["reserved_resources"]["ops"]["cpus"], 1.0);
@@ -257,7 +240,7 @@ async fn a_reservation_reaches_the_agent_and_its_state_and_is_undone() {
     finish(&mut agent, &agent_id, &reserve).await;
     assert!(get_operations(&master).await.is_empty());
 
-    let answer = call(&master, unreserve_call(&agent_id, resources)).await;
+    let answer = common::operator_call(&master, unreserve_call(&agent_id, resources)).await;
     applied(&mut agent, answer, offer::operation::Type::Unreserve).await;
     let slave = common::get_json(&master, "/master/slaves").await["slaves"][0].clone();
     assert_eq!(slave["reserved_resources"], json!({}));
@@ -345,8 +328,7 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
         .decode();
     let agent_id = registered.slave_id.value;
 
-    let answer = call(
-        &master,
+    let answer = common::operator_call(&master,
         reserve_call(&agent_id, json!([reserved("disk", 100.0, "ops")])),
     )
     .await;
@@ -361,8 +343,7 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
     // Nothing is tracked for an agent that reports no operations.
     assert!(get_operations(&master).await.is_empty());
 
-    let answer = call(
-        &master,
+    let answer = common::operator_call(&master,
         create_call(&agent_id, json!([volume("data", 50.0, "ops")])),
     )
     .await;
@@ -383,7 +364,7 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
         volume("data", 50.0, "ops"),
         reserved("disk", 10.0, "ops"),
     );
-    let answer = call(&master, grow).await;
+    let answer = common::operator_call(&master, grow).await;
     assert_eq!(answer.status, 400);
     assert!(
         answer.text().starts_with(&format!(
@@ -411,8 +392,7 @@ async fn offers_are_rescinded_to_make_room_and_what_is_not_there_conflicts() {
     let offer_id = offers["offers"]["offers"][0]["id"]["value"].clone();
 
     // The framework holds all of the agent: the offer goes, the reservation is made.
-    let answer = call(
-        &master,
+    let answer = common::operator_call(&master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "ops")])),
     )
     .await;
@@ -422,14 +402,12 @@ async fn offers_are_rescinded_to_make_room_and_what_is_not_there_conflicts() {
     applied(&mut agent, answer, offer::operation::Type::Reserve).await;
 
     // More than the agent has: 409, and the agent is left alone.
-    let answer = call(
-        &master,
+    let answer = common::operator_call(&master,
         reserve_call(&agent_id, json!([reserved("cpus", 8.0, "ops")])),
     )
     .await;
     assert_eq!(answer.status, 409, "{}", answer.text());
-    let answer = call(
-        &master,
+    let answer = common::operator_call(&master,
         unreserve_call(&agent_id, json!([reserved("cpus", 2.0, "ops")])),
     )
     .await;
@@ -490,7 +468,7 @@ async fn invalid_operations_are_refused_as_mesos_refuses_them() {
         ),
     ];
     for (body, message) in cases {
-        let (status, text) = refused(call(&master, body.clone()).await);
+        let (status, text) = refused(common::operator_call(&master, body.clone()).await);
         assert_eq!(status, 400, "{body}: {text}");
         assert!(text.ends_with(&message), "{body}: {text}");
     }
@@ -548,29 +526,26 @@ async fn the_acls_decide_who_may_reserve_for_which_role() {
         "view_roles": [{"principals": {"type": "ANY"}, "roles": {"type": "ANY"}}]
     });
     let (master, mut agent, agent_id) = master_and_agent(&[&format!("--acls={acls}")]).await;
-    let denied = call(
-        &master,
+    let denied = common::operator_call(&master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "denied")])),
     )
     .await;
     assert_eq!(denied.status, 403, "{}", denied.text());
-    let allowed = call(
-        &master,
+    let allowed = common::operator_call(&master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
     )
     .await;
     applied(&mut agent, allowed, offer::operation::Type::Reserve).await;
     // Unreserving is a separate permission nobody has here, and moving a
     // reservation (RESERVE with a source) needs it too.
-    let unreserve = call(
-        &master,
+    let unreserve = common::operator_call(&master,
         unreserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
     )
     .await;
     assert_eq!(unreserve.status, 403, "{}", unreserve.text());
     let mut moving = reserve_call(&agent_id, json!([reserved("cpus", 1.0, "elsewhere")]));
     moving["reserve_resources"]["source"] = json!([reserved("cpus", 1.0, "allowed")]);
-    let moved = call(&master, moving).await;
+    let moved = common::operator_call(&master, moving).await;
     assert_eq!(moved.status, 403, "{}", moved.text());
     assert_eq!(get_operations(&master).await.len(), 1);
 }

@@ -17,22 +17,6 @@ use mesos_sim::{AGENT_CAPABILITIES, Fleet, FleetConfig, master_info};
 use proto::mesos::slave_info::capability::Type as Capability;
 use serde_json::{Value as Json, json};
 
-const JSON: [(&str, &str); 2] = [
-    ("Content-Type", "application/json"),
-    ("Accept", "application/json"),
-];
-
-async fn call(master: &master::Master, body: Json) -> common::Answer {
-    common::request(
-        master,
-        "POST",
-        "/api/v1",
-        &JSON,
-        body.to_string().as_bytes(),
-    )
-    .await
-}
-
 fn reserved_disk(size: f64) -> Json {
     json!({
         "name": "disk", "type": "SCALAR", "scalar": {"value": size},
@@ -50,7 +34,7 @@ fn volume(size: f64) -> Json {
 }
 
 async fn operations(master: &master::Master) -> Vec<Json> {
-    let answer = call(master, json!({"type": "GET_OPERATIONS"})).await;
+    let answer = common::operator_call(master, json!({"type": "GET_OPERATIONS"})).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     answer.json()["get_operations"]["operations"]
         .as_array()
@@ -116,14 +100,14 @@ async fn reserve_create_and_fail_over(capabilities: Vec<Capability>) {
     let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {
         "agent_id": {"value": agent_id}, "resources": [reserved_disk(100.0)]
     }});
-    let answer = call(&first, reserve).await;
+    let answer = common::operator_call(&first, reserve).await;
     assert_eq!(answer.status, 202, "{}", answer.text());
     settle(&first, &(100.0, Vec::new())).await;
 
     let create = json!({"type": "CREATE_VOLUMES", "create_volumes": {
         "agent_id": {"value": agent_id}, "volumes": [volume(10.0)]
     }});
-    let answer = call(&first, create).await;
+    let answer = common::operator_call(&first, create).await;
     assert_eq!(answer.status, 202, "{}", answer.text());
     let expected = (90.0, vec![("data".to_owned(), 10.0)]);
     settle(&first, &expected).await;

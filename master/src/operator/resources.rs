@@ -326,25 +326,18 @@ pub(crate) fn reserve_form(
     ctx: &mut Context<MasterProcess>,
     request: &Request,
 ) -> Result<Reply, String> {
-    let form = Form::read(request)?;
-    let agent_id = form.field("slaveId")?;
-    let resources = form.resources("resources", "Error parsing")?;
-    let source = if form.0.contains_key("source") {
-        form.resources("source", "Error parsing")?
-    } else {
-        Vec::new()
-    };
-    let operation = Operation {
-        reserve: Some(operation::Reserve { source, resources }),
-        ..operation_of(operation::Type::Reserve)
-    };
-    Ok(operate(
-        master,
-        ctx,
-        agent_id,
-        operation,
-        request.principal().cloned(),
-    ))
+    form_operation(master, ctx, request, |form| {
+        let resources = form.resources("resources", "Error parsing")?;
+        let source = if form.0.contains_key("source") {
+            form.resources("source", "Error parsing")?
+        } else {
+            Vec::new()
+        };
+        Ok(Operation {
+            reserve: Some(operation::Reserve { source, resources }),
+            ..operation_of(operation::Type::Reserve)
+        })
+    })
 }
 
 /// `POST /unreserve`: `slaveId` and `resources`.
@@ -353,21 +346,14 @@ pub(crate) fn unreserve_form(
     ctx: &mut Context<MasterProcess>,
     request: &Request,
 ) -> Result<Reply, String> {
-    let form = Form::read(request)?;
-    let agent_id = form.field("slaveId")?;
-    let operation = Operation {
-        unreserve: Some(operation::Unreserve {
-            resources: form.resources("resources", "Error in parsing")?,
-        }),
-        ..operation_of(operation::Type::Unreserve)
-    };
-    Ok(operate(
-        master,
-        ctx,
-        agent_id,
-        operation,
-        request.principal().cloned(),
-    ))
+    form_operation(master, ctx, request, |form| {
+        Ok(Operation {
+            unreserve: Some(operation::Unreserve {
+                resources: form.resources("resources", "Error in parsing")?,
+            }),
+            ..operation_of(operation::Type::Unreserve)
+        })
+    })
 }
 
 /// `POST /create-volumes`: `slaveId` and `volumes`.
@@ -376,21 +362,14 @@ pub(crate) fn create_volumes_form(
     ctx: &mut Context<MasterProcess>,
     request: &Request,
 ) -> Result<Reply, String> {
-    let form = Form::read(request)?;
-    let agent_id = form.field("slaveId")?;
-    let operation = Operation {
-        create: Some(operation::Create {
-            volumes: form.resources("volumes", "Error in parsing")?,
-        }),
-        ..operation_of(operation::Type::Create)
-    };
-    Ok(operate(
-        master,
-        ctx,
-        agent_id,
-        operation,
-        request.principal().cloned(),
-    ))
+    form_operation(master, ctx, request, |form| {
+        Ok(Operation {
+            create: Some(operation::Create {
+                volumes: form.resources("volumes", "Error in parsing")?,
+            }),
+            ..operation_of(operation::Type::Create)
+        })
+    })
 }
 
 /// `POST /destroy-volumes`: `slaveId` and `volumes`.
@@ -399,14 +378,27 @@ pub(crate) fn destroy_volumes_form(
     ctx: &mut Context<MasterProcess>,
     request: &Request,
 ) -> Result<Reply, String> {
+    form_operation(master, ctx, request, |form| {
+        Ok(Operation {
+            destroy: Some(operation::Destroy {
+                volumes: form.resources("volumes", "Error in parsing")?,
+            }),
+            ..operation_of(operation::Type::Destroy)
+        })
+    })
+}
+
+/// The operation a form endpoint's body describes (`build`), on the agent
+/// its `slaveId` names, applied as the operator call's would be.
+fn form_operation(
+    master: &mut MasterProcess,
+    ctx: &mut Context<MasterProcess>,
+    request: &Request,
+    build: impl FnOnce(&Form) -> Result<Operation, String>,
+) -> Result<Reply, String> {
     let form = Form::read(request)?;
     let agent_id = form.field("slaveId")?;
-    let operation = Operation {
-        destroy: Some(operation::Destroy {
-            volumes: form.resources("volumes", "Error in parsing")?,
-        }),
-        ..operation_of(operation::Type::Destroy)
-    };
+    let operation = build(&form)?;
     Ok(operate(
         master,
         ctx,

@@ -366,6 +366,21 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     }
 }
 
+/// A v1 operator call (`POST /api/v1`) in JSON, answered in JSON.
+pub async fn operator_call(master: &master::Master, body: Json) -> Answer {
+    request(
+        master,
+        "POST",
+        "/api/v1",
+        &[
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
 pub async fn get_json(master: &master::Master, path: &str) -> Json {
     let (status, body) = get(master, path).await;
     assert_eq!(status, 200, "{path}");
