@@ -369,6 +369,18 @@ fn read_only_tasks(ctx: &mut Context<MasterProcess>) {
 type Change =
     fn(&mut MasterProcess, &mut Context<MasterProcess>, &Request) -> Result<Reply, String>;
 
+/// What a change endpoint does with a request it accepts ([`Change`], or a
+/// closure choosing among several).
+trait Apply:
+    Fn(&mut MasterProcess, &mut Context<MasterProcess>, &Request) -> Result<Reply, String>
+{
+}
+
+impl<F> Apply for F where
+    F: Fn(&mut MasterProcess, &mut Context<MasterProcess>, &Request) -> Result<Reply, String>
+{
+}
+
 fn parse<M: prost::Message + prost::Name + Default>(body: &[u8]) -> Result<M, String> {
     let value: Json =
         serde_json::from_slice(body).map_err(|e| format!("Failed to parse body into JSON: {e}"))?;
@@ -395,7 +407,7 @@ fn serve_change(
     ctx: &mut Context<MasterProcess>,
     request: &Request,
     method: &http::Method,
-    apply: Change,
+    apply: &dyn Apply,
 ) -> Reply {
     if let Some(unavailable) = redirect_or_unavailable(master, request) {
         return unavailable.into();
@@ -415,14 +427,19 @@ fn serve_change(
 
 /// Mounts an endpoint that changes the cluster on `method`, in the
 /// read-write realm.
-fn change(ctx: &mut Context<MasterProcess>, path: &str, method: http::Method, apply: Change) {
+fn change(
+    ctx: &mut Context<MasterProcess>,
+    path: &str,
+    method: http::Method,
+    apply: impl Apply + Send + Sync + 'static,
+) {
     ctx.route_authenticated(
         path,
         READWRITE_REALM,
         move |master: &mut MasterProcess,
               ctx: &mut Context<MasterProcess>,
               request: Request|
-              -> Reply { serve_change(master, ctx, &request, &method, apply) },
+              -> Reply { serve_change(master, ctx, &request, &method, &apply) },
     );
 }
 
@@ -446,7 +463,7 @@ fn read_or_change(
             if *request.method() == http::Method::GET {
                 serve_read_only(master, ctx, &request, render, |_| true, OnStandby::Redirect)
             } else {
-                serve_change(master, ctx, &request, &method, apply)
+                serve_change(master, ctx, &request, &method, &apply)
             }
         },
     );
@@ -538,13 +555,13 @@ pub(crate) fn install(ctx: &mut Context<MasterProcess>) {
             Ok(master.teardown_call(ctx, &framework))
         },
     );
-    for (path, apply) in [
-        ("/reserve", resources::reserve_form as Change),
-        ("/unreserve", resources::unreserve_form),
-        ("/create-volumes", resources::create_volumes_form),
-        ("/destroy-volumes", resources::destroy_volumes_form),
-    ] {
-        change(ctx, path, http::Method::POST, apply);
+    for (path, build) in resources::FORM_ENDPOINTS {
+        change(
+            ctx,
+            path,
+            http::Method::POST,
+            move |master, ctx, request| resources::form_operation(master, ctx, request, build),
+        );
     }
     ctx.route(
         "/redirect",

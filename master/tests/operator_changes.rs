@@ -94,7 +94,12 @@ async fn deactivated_drained_and_reactivated_agents() {
 
     let reactivate =
         json!({"type": "REACTIVATE_AGENT", "reactivate_agent": {"agent_id": {"value": id}}});
-    assert_eq!(common::operator_call(&master, reactivate.clone()).await.status, 200);
+    assert_eq!(
+        common::operator_call(&master, reactivate.clone())
+            .await
+            .status,
+        200
+    );
     let again = common::operator_call(&master, reactivate).await;
     assert_eq!(
         (again.status, again.text().as_str()),
@@ -123,7 +128,10 @@ async fn deactivated_drained_and_reactivated_agents() {
     );
     let unknown =
         json!({"type": "DEACTIVATE_AGENT", "deactivate_agent": {"agent_id": {"value": "nope"}}});
-    assert_eq!(common::operator_call(&master, unknown).await.text(), "Unknown agent");
+    assert_eq!(
+        common::operator_call(&master, unknown).await.text(),
+        "Unknown agent"
+    );
 }
 
 #[tokio::test]
@@ -171,7 +179,10 @@ async fn an_agent_marked_gone_is_shut_down_and_listed_nowhere() {
     let id = agent.register().await;
 
     let gone = json!({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": id}}});
-    assert_eq!(common::operator_call(&master, gone.clone()).await.status, 200);
+    assert_eq!(
+        common::operator_call(&master, gone.clone()).await.status,
+        200
+    );
     let shutdown: proto::mesos::internal::ShutdownMessage = agent
         .expect("mesos.internal.ShutdownMessage")
         .await

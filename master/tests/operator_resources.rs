@@ -29,7 +29,11 @@ const PROTOBUF: [(&str, &str); 2] = [
 
 /// A JSON call with `authorization` as its `Authorization` header.
 async fn call_as(master: &master::Master, authorization: &str, body: Json) -> common::Answer {
-    let headers = [JSON[0], JSON[1], ("Authorization", authorization)];
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+        ("Authorization", authorization),
+    ];
     common::request(
         master,
         "POST",
@@ -328,7 +332,8 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
         .decode();
     let agent_id = registered.slave_id.value;
 
-    let answer = common::operator_call(&master,
+    let answer = common::operator_call(
+        &master,
         reserve_call(&agent_id, json!([reserved("disk", 100.0, "ops")])),
     )
     .await;
@@ -343,7 +348,8 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
     // Nothing is tracked for an agent that reports no operations.
     assert!(get_operations(&master).await.is_empty());
 
-    let answer = common::operator_call(&master,
+    let answer = common::operator_call(
+        &master,
         create_call(&agent_id, json!([volume("data", 50.0, "ops")])),
     )
     .await;
@@ -392,7 +398,8 @@ async fn offers_are_rescinded_to_make_room_and_what_is_not_there_conflicts() {
     let offer_id = offers["offers"]["offers"][0]["id"]["value"].clone();
 
     // The framework holds all of the agent: the offer goes, the reservation is made.
-    let answer = common::operator_call(&master,
+    let answer = common::operator_call(
+        &master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "ops")])),
     )
     .await;
@@ -402,12 +409,14 @@ async fn offers_are_rescinded_to_make_room_and_what_is_not_there_conflicts() {
     applied(&mut agent, answer, offer::operation::Type::Reserve).await;
 
     // More than the agent has: 409, and the agent is left alone.
-    let answer = common::operator_call(&master,
+    let answer = common::operator_call(
+        &master,
         reserve_call(&agent_id, json!([reserved("cpus", 8.0, "ops")])),
     )
     .await;
     assert_eq!(answer.status, 409, "{}", answer.text());
-    let answer = common::operator_call(&master,
+    let answer = common::operator_call(
+        &master,
         unreserve_call(&agent_id, json!([reserved("cpus", 2.0, "ops")])),
     )
     .await;
@@ -526,19 +535,22 @@ async fn the_acls_decide_who_may_reserve_for_which_role() {
         "view_roles": [{"principals": {"type": "ANY"}, "roles": {"type": "ANY"}}]
     });
     let (master, mut agent, agent_id) = master_and_agent(&[&format!("--acls={acls}")]).await;
-    let denied = common::operator_call(&master,
+    let denied = common::operator_call(
+        &master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "denied")])),
     )
     .await;
     assert_eq!(denied.status, 403, "{}", denied.text());
-    let allowed = common::operator_call(&master,
+    let allowed = common::operator_call(
+        &master,
         reserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
     )
     .await;
     applied(&mut agent, allowed, offer::operation::Type::Reserve).await;
     // Unreserving is a separate permission nobody has here, and moving a
     // reservation (RESERVE with a source) needs it too.
-    let unreserve = common::operator_call(&master,
+    let unreserve = common::operator_call(
+        &master,
         unreserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
     )
     .await;

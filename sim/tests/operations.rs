@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Behaviour, FakeMaster, runtime};
+use common::{Behaviour, FakeMaster, restartable_fleet, runtime};
 use mesos_sim::{Fleet, FleetConfig};
 use proto::mesos::internal::{
     AcknowledgeOperationStatusMessage, ApplyOperationMessage, CheckpointResourcesMessage,
@@ -238,11 +238,7 @@ async fn volumes_are_made_of_reservations_and_what_is_not_there_fails() {
 
 #[tokio::test]
 async fn checkpointed_resources_replace_the_agents_and_survive_a_restart() {
-    let master_runtime = runtime().await;
-    let master = FakeMaster::start(&master_runtime, Behaviour::default());
-    let work_dir = tempfile::tempdir().unwrap();
-    let mut config = FleetConfig::new(1);
-    config.work_dir = Some(work_dir.path().to_owned());
+    let (_master_runtime, master, _work_dir, mut config) = restartable_fleet(1).await;
     config.capabilities.retain(|capability| {
         *capability != proto::mesos::slave_info::capability::Type::ResourceProvider
     });
@@ -308,11 +304,7 @@ async fn checkpointed_resources_replace_the_agents_and_survive_a_restart() {
 
 #[tokio::test]
 async fn an_unacknowledged_operation_is_resent_after_a_restart() {
-    let master_runtime = runtime().await;
-    let master = FakeMaster::start(&master_runtime, Behaviour::default());
-    let work_dir = tempfile::tempdir().unwrap();
-    let mut config = FleetConfig::new(1);
-    config.work_dir = Some(work_dir.path().to_owned());
+    let (_master_runtime, master, _work_dir, config) = restartable_fleet(1).await;
 
     let first_runtime = runtime().await;
     let (first, _) = one_agent(&master, &first_runtime, config.clone()).await;

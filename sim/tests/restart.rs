@@ -6,18 +6,14 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{Behaviour, FakeMaster, acknowledgement, field_paths, golden_body, run_task, runtime};
-use mesos_sim::{Fleet, FleetConfig};
+use common::{acknowledgement, field_paths, golden_body, restartable_fleet, run_task, runtime};
+use mesos_sim::Fleet;
 use proto::mesos::TaskState;
 use proto::mesos::internal::{ReregisterSlaveMessage, StatusUpdateMessage};
 
 #[tokio::test]
 async fn a_restarted_fleet_reregisters_its_agents_with_their_tasks() {
-    let master_runtime = runtime().await;
-    let master = FakeMaster::start(&master_runtime, Behaviour::default());
-    let work_dir = tempfile::tempdir().unwrap();
-    let mut config = FleetConfig::new(2);
-    config.work_dir = Some(work_dir.path().to_owned());
+    let (_master_runtime, master, _work_dir, config) = restartable_fleet(2).await;
 
     // First run: both agents register, one runs a task whose RUNNING
     // update is never acknowledged.

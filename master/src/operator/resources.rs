@@ -285,7 +285,7 @@ fn operate(
 }
 
 /// The classic endpoints' form fields.
-struct Form(std::collections::HashMap<String, String>);
+pub(crate) struct Form(std::collections::HashMap<String, String>);
 
 impl Form {
     fn read(request: &Request) -> Result<Form, String> {
@@ -320,81 +320,58 @@ impl Form {
     }
 }
 
-/// `POST /reserve`: `slaveId`, `resources` and optionally `source`.
-pub(crate) fn reserve_form(
-    master: &mut MasterProcess,
-    ctx: &mut Context<MasterProcess>,
-    request: &Request,
-) -> Result<Reply, String> {
-    form_operation(master, ctx, request, |form| {
+/// How a form endpoint's body describes its operation.
+pub(crate) type FormOperation = fn(&Form) -> Result<Operation, String>;
+
+/// The form endpoints, each with its operation: `/reserve` (`resources`,
+/// optionally `source`), `/unreserve` (`resources`), `/create-volumes` and
+/// `/destroy-volumes` (`volumes`); each names its agent in `slaveId`.
+pub(crate) const FORM_ENDPOINTS: [(&str, FormOperation); 4] = [
+    ("/reserve", |form| {
         let resources = form.resources("resources", "Error parsing")?;
-        let source = if form.0.contains_key("source") {
-            form.resources("source", "Error parsing")?
-        } else {
-            Vec::new()
+        let source = match form.0.contains_key("source") {
+            true => form.resources("source", "Error parsing")?,
+            false => Vec::new(),
         };
+        let reserve = Some(operation::Reserve { source, resources });
         Ok(Operation {
-            reserve: Some(operation::Reserve { source, resources }),
+            reserve,
             ..operation_of(operation::Type::Reserve)
         })
-    })
-}
-
-/// `POST /unreserve`: `slaveId` and `resources`.
-pub(crate) fn unreserve_form(
-    master: &mut MasterProcess,
-    ctx: &mut Context<MasterProcess>,
-    request: &Request,
-) -> Result<Reply, String> {
-    form_operation(master, ctx, request, |form| {
+    }),
+    ("/unreserve", |form| {
+        let resources = form.resources("resources", "Error in parsing")?;
+        let unreserve = Some(operation::Unreserve { resources });
         Ok(Operation {
-            unreserve: Some(operation::Unreserve {
-                resources: form.resources("resources", "Error in parsing")?,
-            }),
+            unreserve,
             ..operation_of(operation::Type::Unreserve)
         })
-    })
-}
-
-/// `POST /create-volumes`: `slaveId` and `volumes`.
-pub(crate) fn create_volumes_form(
-    master: &mut MasterProcess,
-    ctx: &mut Context<MasterProcess>,
-    request: &Request,
-) -> Result<Reply, String> {
-    form_operation(master, ctx, request, |form| {
+    }),
+    ("/create-volumes", |form| {
+        let volumes = form.resources("volumes", "Error in parsing")?;
+        let create = Some(operation::Create { volumes });
         Ok(Operation {
-            create: Some(operation::Create {
-                volumes: form.resources("volumes", "Error in parsing")?,
-            }),
+            create,
             ..operation_of(operation::Type::Create)
         })
-    })
-}
-
-/// `POST /destroy-volumes`: `slaveId` and `volumes`.
-pub(crate) fn destroy_volumes_form(
-    master: &mut MasterProcess,
-    ctx: &mut Context<MasterProcess>,
-    request: &Request,
-) -> Result<Reply, String> {
-    form_operation(master, ctx, request, |form| {
+    }),
+    ("/destroy-volumes", |form| {
+        let volumes = form.resources("volumes", "Error in parsing")?;
+        let destroy = Some(operation::Destroy { volumes });
         Ok(Operation {
-            destroy: Some(operation::Destroy {
-                volumes: form.resources("volumes", "Error in parsing")?,
-            }),
+            destroy,
             ..operation_of(operation::Type::Destroy)
         })
-    })
-}
+    }),
+];
 
 /// The operation a form endpoint's body describes (`build`), on the agent
 /// its `slaveId` names, applied as the operator call's would be.
-fn form_operation(
+pub(crate) fn form_operation(
     master: &mut MasterProcess,
     ctx: &mut Context<MasterProcess>,
     request: &Request,
-    build: impl FnOnce(&Form) -> Result<Operation, String>,
+    build: FormOperation,
 ) -> Result<Reply, String> {
     let form = Form::read(request)?;
     let agent_id = form.field("slaveId")?;

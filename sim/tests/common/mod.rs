@@ -180,6 +180,25 @@ pub struct FakeMaster {
 }
 
 /// A runtime on 127.0.0.1 and a free port.
+/// A fake master on its own runtime, and the configuration of a fleet of
+/// `agents` checkpointing under a work directory, for tests that restart
+/// the fleet.
+pub async fn restartable_fleet(
+    agents: usize,
+) -> (
+    Runtime,
+    FakeMaster,
+    tempfile::TempDir,
+    mesos_sim::FleetConfig,
+) {
+    let master_runtime = runtime().await;
+    let master = FakeMaster::start(&master_runtime, Behaviour::default());
+    let work_dir = tempfile::tempdir().unwrap();
+    let mut config = mesos_sim::FleetConfig::new(agents);
+    config.work_dir = Some(work_dir.path().to_owned());
+    (master_runtime, master, work_dir, config)
+}
+
 pub async fn runtime() -> Runtime {
     Runtime::start(Config::loopback())
         .await
