@@ -65,12 +65,8 @@ pub fn spawn_version(runtime: &Runtime) -> Result<(), libprocess::Error> {
     runtime.spawn("version", VersionProcess).map(drop)
 }
 
-/// `body` as JSON, or as `callback(<json>)` JavaScript with `?jsonp=`.
-pub(crate) fn json_response(jsonp: Option<String>, body: &Json) -> Response {
-    document_response(jsonp, &Document::Value(body.clone()))
-}
-
-/// [`json_response`] of a [`Document`], written straight into the body.
+/// `document` as JSON, or as `callback(<json>)` JavaScript with
+/// `?jsonp=callback`, written straight into the body.
 fn document_response(jsonp: Option<String>, document: &Document<'_>) -> Response {
     let mut body = Vec::new();
     write_document(&mut body, jsonp.as_deref(), document).expect("a document writes into memory");
@@ -357,7 +353,7 @@ fn read_only_tasks(ctx: &mut Context<MasterProcess>) {
                     }
                 };
                 render_visible(view, viewer, move |view, _| {
-                    json_response(jsonp, &json::tasks(view, &query))
+                    document_response(jsonp, &json::tasks(view, &query).into())
                 })
                 .await
             })

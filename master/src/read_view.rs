@@ -96,6 +96,7 @@ fn push_to<T>(map: &mut HashMap<String, Vec<T>>, key: &str, item: T) {
     }
 }
 
+/// Adds `resources` to `key`'s sum, copying the key only the first time.
 fn add_to(map: &mut HashMap<String, Resources>, key: &str, resources: &Resources) {
     match map.get_mut(key) {
         Some(sum) => *sum += resources,
