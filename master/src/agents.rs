@@ -61,6 +61,11 @@ impl Agent {
     pub fn has_capability(&self, capability: slave_info::capability::Type) -> bool {
         self.capabilities.iter().any(|c| c.r#type() == capability)
     }
+
+    /// The agent as Mesos's messages name it: `<id> at <pid> (<hostname>)`.
+    pub fn label(&self) -> String {
+        format!("{} at {} ({})", self.id(), self.pid, self.info.hostname)
+    }
 }
 
 /// The id an admitted agent's info carries (empty if it has none).

@@ -16,12 +16,18 @@
 //! | reserve / unreserve | `RESERVE_RESOURCES` per role / `UNRESERVE_RESOURCES` per reserver |
 //! | create / destroy volumes | `CREATE_VOLUME` per role / `DESTROY_VOLUME` per creator |
 //! | grow / shrink a volume | `RESIZE_VOLUME` (the volume, its role) |
+
 //! | weights | `UPDATE_WEIGHT` per role |
 //! | quota | `GET_QUOTA` / `UPDATE_QUOTA_WITH_CONFIG` per role |
 //! | maintenance | `UPDATE_MAINTENANCE_SCHEDULE`, `START_MAINTENANCE`, `STOP_MAINTENANCE` per machine |
 //! | agents | `MARK_AGENT_GONE`, `DRAIN_AGENT`, `DEACTIVATE_AGENT`, `REACTIVATE_AGENT` |
 //! | `/flags`, GET_FLAGS | `VIEW_FLAGS` (through the asker's [`Viewer`]) |
 //! | `/metrics/snapshot`, `/logging/toggle` | `GET_ENDPOINT_WITH_PATH` (the path) |
+//!
+//! The reserve, volume and resize checks ([`Check::offer_operation`]) are
+//! the same for an operator's call and a framework's ACCEPT; a framework's
+//! are answered by the approvers fetched when it subscribed
+//! ([`FrameworkApprovers`]).
 //!
 //! What the state endpoints and the operator API's queries show is
 //! filtered by a [`Viewer`]: the `VIEW_*` approvers of the asking
@@ -40,7 +46,7 @@ use http::StatusCode;
 use libprocess::{Context, Reply, Response};
 use proto::mesos::{
     ExecutorInfo, FrameworkInfo, MachineId, Resource, SlaveInfo, Task, TaskInfo, WeightInfo,
-    framework_info,
+    framework_info, offer,
 };
 
 use crate::master::MasterProcess;
@@ -219,6 +225,86 @@ impl Check {
             Action::ResizeVolume,
             Owned::resource(volume, reservation_role(volume)),
         )
+    }
+
+    /// A speculative offer operation (RESERVE, UNRESERVE, CREATE, DESTROY,
+    /// GROW_VOLUME, SHRINK_VOLUME), whoever asks for it: a framework in
+    /// ACCEPT or an operator. Other operations have no checks here.
+    pub fn offer_operation(operation: &offer::Operation) -> Vec<Check> {
+        use offer::operation::Type;
+        match operation.r#type() {
+            Type::Reserve => operation
+                .reserve
+                .as_ref()
+                .map(Check::reserve_with_source)
+                .unwrap_or_default(),
+            Type::Unreserve => Check::unreserve(
+                operation
+                    .unreserve
+                    .as_ref()
+                    .map(|u| u.resources.as_slice())
+                    .unwrap_or_default(),
+            ),
+            Type::Create => Check::create_volumes(
+                operation
+                    .create
+                    .as_ref()
+                    .map(|c| c.volumes.as_slice())
+                    .unwrap_or_default(),
+            ),
+            Type::Destroy => Check::destroy_volumes(
+                operation
+                    .destroy
+                    .as_ref()
+                    .map(|d| d.volumes.as_slice())
+                    .unwrap_or_default(),
+            ),
+            Type::GrowVolume => operation
+                .grow_volume
+                .iter()
+                .map(|grow| Check::resize_volume(&grow.volume))
+                .collect(),
+            Type::ShrinkVolume => operation
+                .shrink_volume
+                .iter()
+                .map(|shrink| Check::resize_volume(&shrink.volume))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// RESERVE's checks. Without `source`, reserving each role; with it
+    /// (all of `source`, and all of the resources, carry one reservation
+    /// stack, as validated), what it takes to get from one stack to the
+    /// other: unreserve down to their common ancestor, then reserve up to
+    /// the target, level by level — so moving a reservation needs the right
+    /// to undo it.
+    fn reserve_with_source(reserve: &offer::operation::Reserve) -> Vec<Check> {
+        let (Some(from), Some(to)) = (reserve.source.first(), reserve.resources.first()) else {
+            return Check::reserve(&reserve.resources);
+        };
+        let common = from
+            .reservations
+            .iter()
+            .zip(&to.reservations)
+            .take_while(|(left, right)| left == right)
+            .count();
+        let at = |stack: &[proto::mesos::resource::ReservationInfo]| -> Vec<Resource> {
+            reserve
+                .source
+                .iter()
+                .map(|resource| Resource {
+                    reservations: stack.to_vec(),
+                    ..resource.clone()
+                })
+                .collect()
+        };
+        let unreserving = (common + 1..=from.reservations.len())
+            .rev()
+            .flat_map(|depth| Check::unreserve(&at(&from.reservations[..depth])));
+        let reserving = (common + 1..=to.reservations.len())
+            .flat_map(|depth| Check::reserve(&at(&to.reservations[..depth])));
+        unreserving.chain(reserving).collect()
     }
 
     /// Setting the weight of a role.

@@ -430,7 +430,9 @@ impl MasterProcess {
                 offer::operation::Type::Reserve
                 | offer::operation::Type::Unreserve
                 | offer::operation::Type::Create
-                | offer::operation::Type::Destroy => {
+                | offer::operation::Type::Destroy
+                | offer::operation::Type::GrowVolume
+                | offer::operation::Type::ShrinkVolume => {
                     self.apply_operation(
                         ctx,
                         framework_id,

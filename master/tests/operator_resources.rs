@@ -138,32 +138,11 @@ async fn slave(master: &master::Master) -> Json {
     slaves["slaves"][0].clone()
 }
 
-/// The only agent of GET_AGENTS.
-async fn get_agent(master: &master::Master) -> Json {
-    let answer = common::operator_call(master, json!({"type": "GET_AGENTS"})).await;
-    assert_eq!(answer.status, 200, "{}", answer.text());
-    answer.json()["get_agents"]["agents"][0].clone()
-}
-
 async fn get_operations(master: &master::Master) -> Vec<Json> {
     let answer = common::operator_call(master, json!({"type": "GET_OPERATIONS"})).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let operations = &answer.json()["get_operations"]["operations"];
     operations.as_array().cloned().unwrap_or_default()
-}
-
-/// The persistent volumes among GET_AGENTS's total resources: (id, size).
-async fn volumes(master: &master::Master) -> Vec<(String, f64)> {
-    let agent = get_agent(master).await;
-    agent["total_resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| {
-            let id = r["disk"]["persistence"]["id"].as_str()?;
-            Some((id.to_owned(), r["scalar"]["value"].as_f64().unwrap()))
-        })
-        .collect()
 }
 
 /// Expects `202 Accepted`, and the agent to be sent the operation.
@@ -227,7 +206,7 @@ async fn a_reservation_reaches_the_agent_and_its_state_and_is_undone() {
     assert_eq!(slave["reserved_resources"]["ops"]["cpus"], 1.0);
     assert_eq!(slave["reserved_resources"]["ops"]["mem"], 512.0);
     assert_eq!(slave["unreserved_resources"]["cpus"], 1.0);
-    let agent_state = get_agent(&master).await;
+    let agent_state = common::get_agent(&master).await;
     let reserved_cpus = agent_state["total_resources"]
         .as_array()
         .unwrap()
@@ -264,7 +243,7 @@ async fn a_volume_is_created_grown_shrunk_and_destroyed_over_protobuf() {
     )
     .await;
     applied(&mut agent, answer, offer::operation::Type::Create).await;
-    assert_eq!(volumes(&master).await, [("data".to_owned(), 512.0)]);
+    assert_eq!(common::volumes(&master).await, [("data".to_owned(), 512.0)]);
 
     // GET_OPERATIONS in protobuf lists both operations.
     let answer = call_protobuf(&master, &json!({"type": "GET_OPERATIONS"})).await;
@@ -287,7 +266,7 @@ async fn a_volume_is_created_grown_shrunk_and_destroyed_over_protobuf() {
     );
     let answer = call_protobuf(&master, &grow).await;
     applied(&mut agent, answer, offer::operation::Type::GrowVolume).await;
-    assert_eq!(volumes(&master).await, [("data".to_owned(), 768.0)]);
+    assert_eq!(common::volumes(&master).await, [("data".to_owned(), 768.0)]);
 
     let answer = call_protobuf(
         &master,
@@ -295,7 +274,7 @@ async fn a_volume_is_created_grown_shrunk_and_destroyed_over_protobuf() {
     )
     .await;
     applied(&mut agent, answer, offer::operation::Type::ShrinkVolume).await;
-    assert_eq!(volumes(&master).await, [("data".to_owned(), 639.5)]);
+    assert_eq!(common::volumes(&master).await, [("data".to_owned(), 639.5)]);
 
     let answer = call_protobuf(
         &master,
@@ -303,7 +282,7 @@ async fn a_volume_is_created_grown_shrunk_and_destroyed_over_protobuf() {
     )
     .await;
     applied(&mut agent, answer, offer::operation::Type::Destroy).await;
-    assert!(volumes(&master).await.is_empty());
+    assert!(common::volumes(&master).await.is_empty());
     // All the disk is plain reserved disk again, and can be unreserved.
     let answer = call_protobuf(&master, &unreserve_call(&agent_id, disk)).await;
     applied(&mut agent, answer, offer::operation::Type::Unreserve).await;

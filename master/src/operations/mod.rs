@@ -10,8 +10,12 @@
 //! asks makes the first half differ:
 //!
 //! - a framework, in ACCEPT ([`MasterProcess::apply_operation`]): the
-//!   operation converts what is left of its offers, and the allocator's
-//!   books of what the framework holds;
+//!   operation is checked as an operator's would be (for a framework), and
+//!   authorized by the approvers of the framework's principal; one that
+//!   fails is dropped — OPERATION_ERROR to an HTTP framework that gave it
+//!   an `id` — and the rest of the ACCEPT goes on. A valid one converts
+//!   what is left of its offers, and the allocator's books of what the
+//!   framework holds;
 //! - an operator, through the operator API
 //!   ([`MasterProcess::apply_operator_operation`]): it converts the agent's
 //!   unallocated resources; outstanding offers on the agent are rescinded
@@ -31,6 +35,7 @@
 
 pub(crate) mod validation;
 
+use crate::authorization::Check;
 use crate::frameworks::ToScheduler;
 use crate::master::MasterProcess;
 use allocator::{ResourceConversion, apply_conversions, operation_conversions, unallocated};
@@ -38,9 +43,10 @@ use http::StatusCode;
 use libprocess::{Context, Response, Upid};
 use proto::mesos::internal::{
     AcknowledgeOperationStatusMessage, ApplyOperationMessage, CheckpointResourcesMessage,
-    ResourceVersionUuid, UpdateOperationStatusMessage,
+    FrameworkErrorMessage, ResourceVersionUuid, UpdateOperationStatusMessage,
 };
 use proto::mesos::scheduler::call;
+use proto::mesos::slave_info::capability::Type as Capability;
 use proto::mesos::{
     Filters, FrameworkId, Operation, OperationState, OperationStatus, Resource, SlaveId, Uuid,
     offer, resource,
@@ -83,6 +89,40 @@ fn inject_allocation(operation: &mut offer::Operation, role: &str) {
             });
         }
     }
+}
+
+/// Mesos's `validateAndUpgradeResources`: the operation's resources are
+/// valid, and read in the post-refinement format from here on. Moving a
+/// reservation (RESERVE with a `source`) is for operators only in 1.11.
+fn upgrade_resources(operation: &mut offer::Operation) -> Result<(), Refusal> {
+    for resource in resources_of(operation) {
+        Resources::validate(std::slice::from_ref(&*resource)).map_err(|error| {
+            Refusal::Dropped(format!(
+                "Operation attempted with invalid resources: {error}"
+            ))
+        })?;
+        crate::agents::upgrade(std::slice::from_mut(resource));
+    }
+    if operation
+        .reserve
+        .as_ref()
+        .is_some_and(|r| !r.source.is_empty())
+    {
+        return Err(Refusal::Dropped(
+            "Operation attempted with invalid resources: Reservation updates are not yet \
+             implemented for the scheduler API."
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Why a framework's operation is not applied.
+enum Refusal {
+    /// Dropped with this error ([`MasterProcess::drop_operation`]).
+    Dropped(String),
+    /// Already answered (or nobody left to answer).
+    Handled,
 }
 
 fn without_allocation(conversions: &[ResourceConversion]) -> Vec<ResourceConversion> {
@@ -192,7 +232,10 @@ impl MasterProcess {
 
     /// Applies a speculative operation from ACCEPT to what is left of the
     /// offers (`available`, allocated to `role`), the allocator and the
-    /// agent; an invalid one is dropped, as Mesos drops it.
+    /// agent — if it is valid, and the framework's principal is allowed to
+    /// (Mesos's `_accept`); otherwise it is dropped
+    /// ([`MasterProcess::drop_operation`]) and the rest of the ACCEPT goes
+    /// on.
     pub(crate) fn apply_operation(
         &mut self,
         ctx: &mut Context<Self>,
@@ -202,34 +245,28 @@ impl MasterProcess {
         mut operation: offer::Operation,
         available: &mut Resources,
     ) {
-        let Some(framework) = self.frameworks.get(framework_id) else {
-            return;
-        };
-        let kind = operation.r#type();
-        inject_allocation(&mut operation, role);
-        let roles = framework.roles();
         let agent_pb = SlaveId {
             value: agent_id.to_owned(),
         };
-        let outcome = self
-            .validate_operation(
-                agent_id,
-                &operation,
-                framework.info.principal.as_deref(),
-                Requester::Framework { roles: &roles },
-            )
-            .and_then(|()| operation_conversions(&operation).map_err(|e| e.to_string()))
+        let outcome = upgrade_resources(&mut operation)
+            .and_then(|()| {
+                inject_allocation(&mut operation, role);
+                self.admit_operation(ctx, framework_id, agent_id, &operation)
+            })
+            .and_then(|()| {
+                operation_conversions(&operation).map_err(|e| Refusal::Dropped(e.to_string()))
+            })
             .and_then(|conversions| {
                 apply_conversions(&agent_pb, available, &conversions)
                     .map(|after| (conversions, after))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| Refusal::Dropped(e.to_string()))
             });
         let (conversions, after) = match outcome {
             Ok(applied) => applied,
-            Err(error) => {
-                tracing::warn!(framework = framework_id, operation = ?kind, %error, "dropping an invalid offer operation");
-                return;
+            Err(Refusal::Dropped(error)) => {
+                return self.drop_operation(ctx, framework_id, &operation, &error);
             }
+            Err(Refusal::Handled) => return,
         };
         let framework_pb = FrameworkId {
             value: framework_id.to_owned(),
@@ -242,6 +279,7 @@ impl MasterProcess {
             return;
         }
         *available = after;
+        let kind = operation.r#type();
         tracing::info!(framework = framework_id, agent = agent_id, operation = ?kind, "applying offer operation");
         self.apply_to_agent(
             ctx,
@@ -250,6 +288,109 @@ impl MasterProcess {
             operation,
             &without_allocation(&conversions),
         );
+    }
+
+    /// Mesos's admission of a framework's operation in `accept` and
+    /// `_accept`: feedback (an `id`) only where it can be given, then the
+    /// operation checks (the operator path's, for a framework), then the
+    /// framework's approvers on the operator path's authorization checks.
+    fn admit_operation(
+        &self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        agent_id: &str,
+        operation: &offer::Operation,
+    ) -> Result<(), Refusal> {
+        let framework = self.frameworks.get(framework_id).ok_or(Refusal::Handled)?;
+        let agent = self
+            .agents
+            .registered
+            .get(agent_id)
+            .ok_or_else(|| Refusal::Dropped("No agent found with specified ID".to_owned()))?;
+        if operation.id.is_some() {
+            if framework.http.is_none() {
+                // Mesos answers the driver with an error, which aborts it.
+                let message = "The 'id' field was set in an offer operation, but operation \
+                               feedback is not supported for the SchedulerDriver API";
+                tracing::warn!(framework = framework_id, "dropping an operation: {message}");
+                let error = FrameworkErrorMessage {
+                    message: format!(
+                        "{message}; please use the HTTP scheduler API for this feature"
+                    ),
+                };
+                framework.send(ctx, ToScheduler::Error(error));
+                return Err(Refusal::Handled);
+            }
+            if !agent.has_capability(Capability::ResourceProvider) {
+                return Err(Refusal::Dropped(format!(
+                    "Operation requested feedback, but agent {agent_id} does not have the \
+                     required RESOURCE_PROVIDER capability"
+                )));
+            }
+            if !agent.has_capability(Capability::AgentOperationFeedback) {
+                return Err(Refusal::Dropped(format!(
+                    "Operation on agent default resources requested feedback, but agent \
+                     {agent_id} does not have the required AGENT_OPERATION_FEEDBACK and \
+                     RESOURCE_PROVIDER capabilities"
+                )));
+            }
+        }
+        let principal = framework.info.principal.as_deref();
+        let roles = framework.roles();
+        self.validate_operation(
+            agent_id,
+            operation,
+            principal,
+            Requester::Framework { roles: &roles },
+        )
+        .map_err(|error| Refusal::Dropped(format!("{error}; on agent {}", agent.label())))?;
+        match Check::offer_operation(operation)
+            .into_iter()
+            .find(|check| !framework.approvers.approved(check))
+        {
+            Some(check) => Err(Refusal::Dropped(format!(
+                // Mesos's words, slip included.
+                "Principal '{}' no authorized to {check}",
+                principal.unwrap_or_default()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Mesos's `drop` of a framework's operation: logged, and reported to
+    /// an HTTP framework as OPERATION_ERROR if it asked for feedback.
+    fn drop_operation(
+        &self,
+        ctx: &mut Context<Self>,
+        framework_id: &str,
+        operation: &offer::Operation,
+        error: &str,
+    ) {
+        let kind = operation.r#type();
+        tracing::warn!(framework = framework_id, operation = ?kind, %error, "dropping an offer operation");
+        let Some(framework) = self.frameworks.get(framework_id) else {
+            return;
+        };
+        let Some(operation_id) = operation.id.clone() else {
+            return;
+        };
+        if framework.http.is_none() {
+            return;
+        }
+        let status = OperationStatus {
+            operation_id: Some(operation_id),
+            state: OperationState::OperationError as i32,
+            message: Some(error.to_owned()),
+            ..OperationStatus::default()
+        };
+        let update = UpdateOperationStatusMessage {
+            framework_id: Some(FrameworkId {
+                value: framework_id.to_owned(),
+            }),
+            status,
+            ..UpdateOperationStatusMessage::default()
+        };
+        framework.send(ctx, ToScheduler::OperationStatus(Box::new(update)));
     }
 
     /// Mesos's `Http::_operation`: an operator's validated and authorized

@@ -155,82 +155,6 @@ pub(super) fn dispatch(
     operate(master, ctx, &agent_id, operation, call.principal)
 }
 
-/// RESERVE's checks. Without `source`, reserving each role; with it (all
-/// of `source`, and all of the resources, carry one reservation stack, as
-/// validated), what it takes to get from one stack to the other: unreserve
-/// down to their common ancestor, then reserve up to the target, level by
-/// level — so moving a reservation needs the right to undo it.
-fn reserve_checks(reserve: &operation::Reserve) -> Vec<Check> {
-    let (Some(from), Some(to)) = (reserve.source.first(), reserve.resources.first()) else {
-        return Check::reserve(&reserve.resources);
-    };
-    let common = from
-        .reservations
-        .iter()
-        .zip(&to.reservations)
-        .take_while(|(left, right)| left == right)
-        .count();
-    let at = |stack: &[proto::mesos::resource::ReservationInfo]| -> Vec<Resource> {
-        reserve
-            .source
-            .iter()
-            .map(|resource| Resource {
-                reservations: stack.to_vec(),
-                ..resource.clone()
-            })
-            .collect()
-    };
-    let unreserving = (common + 1..=from.reservations.len())
-        .rev()
-        .flat_map(|depth| Check::unreserve(&at(&from.reservations[..depth])));
-    let reserving = (common + 1..=to.reservations.len())
-        .flat_map(|depth| Check::reserve(&at(&to.reservations[..depth])));
-    unreserving.chain(reserving).collect()
-}
-
-/// The authorizer's checks for an operation, as Mesos's `ActionObject`s.
-fn checks(operation: &Operation) -> Vec<Check> {
-    match operation.r#type() {
-        operation::Type::Reserve => operation
-            .reserve
-            .as_ref()
-            .map(reserve_checks)
-            .unwrap_or_default(),
-        operation::Type::Unreserve => Check::unreserve(
-            operation
-                .unreserve
-                .as_ref()
-                .map(|u| u.resources.as_slice())
-                .unwrap_or_default(),
-        ),
-        operation::Type::Create => Check::create_volumes(
-            operation
-                .create
-                .as_ref()
-                .map(|c| c.volumes.as_slice())
-                .unwrap_or_default(),
-        ),
-        operation::Type::Destroy => Check::destroy_volumes(
-            operation
-                .destroy
-                .as_ref()
-                .map(|d| d.volumes.as_slice())
-                .unwrap_or_default(),
-        ),
-        operation::Type::GrowVolume => operation
-            .grow_volume
-            .iter()
-            .map(|grow| Check::resize_volume(&grow.volume))
-            .collect(),
-        operation::Type::ShrinkVolume => operation
-            .shrink_volume
-            .iter()
-            .map(|shrink| Check::resize_volume(&shrink.volume))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Steps 1–5 of the module's list for `operation` on `agent_id`.
 fn operate(
     master: &mut MasterProcess,
@@ -251,7 +175,7 @@ fn operate(
     let Some(agent) = master.agents.registered.get(agent_id) else {
         return Response::bad_request("No agent found with specified ID").into();
     };
-    let agent_label = format!("{agent_id} at {} ({})", agent.pid, agent.info.hostname);
+    let agent_label = agent.label();
     let mut named = resources_of(&mut operation);
     for resource in named.iter_mut() {
         if let Err(error) = Resources::validate(std::slice::from_ref(&**resource)) {
@@ -277,7 +201,7 @@ fn operate(
         };
         return Response::bad_request(format!("{prefix}: {error}")).into();
     }
-    let checks = checks(&operation);
+    let checks = Check::offer_operation(&operation);
     let agent_id = agent_id.to_owned();
     master.authorized_change(ctx, principal, checks, move |master, ctx| {
         master.apply_operator_operation(ctx, &agent_id, operation)

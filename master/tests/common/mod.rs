@@ -381,6 +381,27 @@ pub async fn operator_call(master: &master::Master, body: Json) -> Answer {
     .await
 }
 
+/// The only agent of GET_AGENTS.
+pub async fn get_agent(master: &master::Master) -> Json {
+    let answer = operator_call(master, serde_json::json!({"type": "GET_AGENTS"})).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.json()["get_agents"]["agents"][0].clone()
+}
+
+/// The persistent volumes among GET_AGENTS's total resources: (id, size).
+pub async fn volumes(master: &master::Master) -> Vec<(String, f64)> {
+    let agent = get_agent(master).await;
+    agent["total_resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let id = r["disk"]["persistence"]["id"].as_str()?;
+            Some((id.to_owned(), r["scalar"]["value"].as_f64().unwrap()))
+        })
+        .collect()
+}
+
 pub async fn get_json(master: &master::Master, path: &str) -> Json {
     let (status, body) = get(master, path).await;
     assert_eq!(status, 200, "{path}");
