@@ -407,7 +407,10 @@ impl MasterProcess {
             return;
         }
 
-        let mut available = offered;
+        let mut available = offered.clone();
+        // Volumes GROW or SHRINK resized: out of reach of the ACCEPT's later
+        // operations, as in Mesos, and back to the allocator at the end.
+        let mut resized = Resources::new();
         for operation in accept.operations {
             match operation.r#type() {
                 offer::operation::Type::Launch => {
@@ -440,6 +443,7 @@ impl MasterProcess {
                         &role,
                         operation,
                         &mut available,
+                        &mut resized,
                     );
                 }
                 other => {
@@ -447,12 +451,15 @@ impl MasterProcess {
                 }
             }
         }
-        self.recover_resources(
-            &framework_pb,
-            &agent_pb,
-            &available,
-            accept.filters.as_ref(),
-        );
+        // What the operations converted goes back without the ACCEPT's
+        // filters (Mesos offers it again at once); only what is left of the
+        // offers as they came is declined.
+        let converted = &(&available + &resized) - &offered;
+        if !converted.is_empty() {
+            self.recover_resources(&framework_pb, &agent_pb, &converted, None);
+        }
+        let declined = &available - &converted;
+        self.recover_resources(&framework_pb, &agent_pb, &declined, accept.filters.as_ref());
         self.publish_task_counts();
     }
 

@@ -299,6 +299,8 @@ fn offered_volume(offer: &Json) -> Json {
         .unwrap_or_else(|| panic!("a volume in {offer}"))
 }
 
+/// Each ACCEPT declines the rest for an hour: what its operations converted
+/// is offered again at once all the same, as Mesos does.
 #[tokio::test]
 async fn a_framework_grows_and_shrinks_its_volume() {
     let master = common::start(&[]).await;
@@ -329,7 +331,7 @@ async fn a_framework_grows_and_shrinks_its_volume() {
     accepted(
         &master,
         &stream_id,
-        &accept_all(&framework_id, &offer, vec![reserve, create], 0),
+        &accept_all(&framework_id, &offer, vec![reserve, create], 3600),
     )
     .await;
     expect_applied(offer::operation::Type::Reserve).await;
@@ -344,7 +346,12 @@ async fn a_framework_grows_and_shrinks_its_volume() {
         "volume": offered_volume(&offer),
         "addition": addition
     }});
-    accepted(&master, &stream_id, &accept(&framework_id, &offer, grow)).await;
+    accepted(
+        &master,
+        &stream_id,
+        &accept_all(&framework_id, &offer, vec![grow], 3600),
+    )
+    .await;
     expect_applied(offer::operation::Type::GrowVolume).await;
     assert_eq!(common::volumes(&master).await, [("data".to_owned(), 768.0)]);
 
@@ -353,7 +360,12 @@ async fn a_framework_grows_and_shrinks_its_volume() {
         "volume": offered_volume(&offer),
         "subtract": {"value": 128.5}
     }});
-    accepted(&master, &stream_id, &accept(&framework_id, &offer, shrink)).await;
+    accepted(
+        &master,
+        &stream_id,
+        &accept_all(&framework_id, &offer, vec![shrink], 3600),
+    )
+    .await;
     expect_applied(offer::operation::Type::ShrinkVolume).await;
     assert_eq!(common::volumes(&master).await, [("data".to_owned(), 639.5)]);
 }

@@ -235,7 +235,8 @@ impl MasterProcess {
     /// agent — if it is valid, and the framework's principal is allowed to
     /// (Mesos's `_accept`); otherwise it is dropped
     /// ([`MasterProcess::drop_operation`]) and the rest of the ACCEPT goes
-    /// on.
+    /// on. A volume GROW or SHRINK resizes leaves `available` for `resized`.
+    #[allow(clippy::too_many_arguments)] // One ACCEPT's running state.
     pub(crate) fn apply_operation(
         &mut self,
         ctx: &mut Context<Self>,
@@ -244,6 +245,7 @@ impl MasterProcess {
         role: &str,
         mut operation: offer::Operation,
         available: &mut Resources,
+        resized: &mut Resources,
     ) {
         let agent_pb = SlaveId {
             value: agent_id.to_owned(),
@@ -278,8 +280,19 @@ impl MasterProcess {
             tracing::error!(framework = framework_id, %error, "the allocator refused the operation");
             return;
         }
-        *available = after;
         let kind = operation.r#type();
+        if matches!(
+            kind,
+            offer::operation::Type::GrowVolume | offer::operation::Type::ShrinkVolume
+        ) {
+            let volume = conversions
+                .iter()
+                .fold(Resources::new(), |sum, c| &sum + &c.converted);
+            *available = &after - &volume;
+            *resized = &*resized + &volume;
+        } else {
+            *available = after;
+        }
         tracing::info!(framework = framework_id, agent = agent_id, operation = ?kind, "applying offer operation");
         self.apply_to_agent(
             ctx,
