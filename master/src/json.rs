@@ -150,12 +150,9 @@ struct AgentUsage {
 
 impl AgentUsage {
     fn of(view: &ReadView, agent: &Agent) -> AgentUsage {
-        let indexes = view.indexes();
-        let of =
-            |map: &HashMap<String, Resources>| map.get(agent.id()).cloned().unwrap_or_default();
         AgentUsage {
-            used: of(&indexes.used_by_agent),
-            offered: of(&indexes.offered_by_agent),
+            used: view.agent_used(agent.id()),
+            offered: view.agent_offered(agent.id()),
         }
     }
 }
@@ -392,7 +389,7 @@ pub fn state_summary(view: &ReadView) -> Json {
         .iter()
         .map(|f| {
             let tasks = view.framework_tasks(f.id());
-            let mut out = framework_summary(f, &used_by(tasks));
+            let mut out = framework_summary(f, &view.framework_used(f.id()));
             count_states(&mut out, tasks.iter().chain(f.completed_tasks.iter()));
             let mut agents: Vec<&str> = tasks.iter().map(|t| t.slave_id.value.as_str()).collect();
             agents.sort_unstable();
@@ -622,17 +619,6 @@ pub(crate) fn task(task: &Task) -> Json {
     Json::Object(out)
 }
 
-/// What the tasks that have not ended use.
-pub(crate) fn used_by(tasks: &[Arc<TaskRecord>]) -> Resources {
-    let mut used = Resources::new();
-    for task in tasks {
-        if !crate::tasks::is_terminal(task.state()) {
-            used += task.resources();
-        }
-    }
-    used
-}
-
 fn offered(framework: &FrameworkView) -> Resources {
     framework
         .offers
@@ -680,7 +666,7 @@ fn write_framework(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let tasks = view.framework_tasks(framework.id());
-    let used = used_by(tasks);
+    let used = view.framework_used(framework.id());
     let info = &framework.info;
     let mut fields = framework_summary(framework, &used);
     fields.insert("user".into(), json!(info.user));

@@ -43,7 +43,7 @@ use crate::authorization::Viewer;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::Framework;
 use crate::master::MasterProcess;
-use crate::tasks::{TaskKey, TaskRecord};
+use crate::tasks::{TaskKey, TaskRecord, Usage};
 use flags::MasterFlags;
 use libprocess::Upid;
 use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo};
@@ -68,6 +68,8 @@ pub(crate) struct ReadView {
     pub completed_frameworks: Vec<FrameworkView>,
     /// Every live task, of registered frameworks or not.
     pub tasks: imbl::HashMap<TaskKey, Arc<TaskRecord>>,
+    /// What every framework's live tasks use (whoever looks).
+    pub usage: Usage,
     /// Built by the first rendering that needs them, off the master.
     indexes: OnceLock<Indexes>,
 }
@@ -80,8 +82,8 @@ pub(crate) struct Indexes {
     pub tasks_by_framework: HashMap<String, Vec<Arc<TaskRecord>>>,
     /// Live tasks by agent id.
     pub tasks_by_agent: HashMap<String, Vec<Arc<TaskRecord>>>,
-    /// What non-terminal tasks and executors use, by agent id.
-    pub used_by_agent: HashMap<String, Resources>,
+    /// What executors use, by agent id.
+    pub executors_by_agent: HashMap<String, Resources>,
     /// What is offered, by agent id.
     pub offered_by_agent: HashMap<String, Resources>,
 }
@@ -117,13 +119,6 @@ impl ReadView {
                     &task.slave_id.value,
                     task.clone(),
                 );
-                if !crate::tasks::is_terminal(task.state()) {
-                    add_to(
-                        &mut indexes.used_by_agent,
-                        &task.slave_id.value,
-                        task.resources(),
-                    );
-                }
             }
             for tasks in indexes.tasks_by_framework.values_mut() {
                 tasks.sort_unstable_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
@@ -131,7 +126,7 @@ impl ReadView {
             for framework in &self.frameworks {
                 for (agent, executor) in &framework.executors {
                     if let Ok(resources) = Resources::from_protos(&executor.resources) {
-                        add_to(&mut indexes.used_by_agent, agent, &resources);
+                        add_to(&mut indexes.executors_by_agent, agent, &resources);
                     }
                 }
                 for offer in &framework.offers {
@@ -144,6 +139,27 @@ impl ReadView {
             }
             indexes
         })
+    }
+
+    /// What the live tasks and executors on agent `id` use.
+    pub fn agent_used(&self, id: &str) -> Resources {
+        let mut used = self.usage.by_agent.get(id).cloned().unwrap_or_default();
+        if let Some(executors) = self.indexes().executors_by_agent.get(id) {
+            used += executors;
+        }
+        used
+    }
+
+    /// What is offered of agent `id`.
+    pub fn agent_offered(&self, id: &str) -> Resources {
+        let offered = self.indexes().offered_by_agent.get(id);
+        offered.cloned().unwrap_or_default()
+    }
+
+    /// What the live tasks of framework `id` use.
+    pub fn framework_used(&self, id: &str) -> Resources {
+        let used = self.usage.by_framework.get(id);
+        used.cloned().unwrap_or_default()
     }
 
     /// The live tasks of framework `id`, in task id order.
@@ -209,7 +225,7 @@ impl ReadView {
         self.tasks = tasks;
         self.indexes();
         if let Some(indexes) = self.indexes.get_mut() {
-            indexes.used_by_agent = everyones.used_by_agent;
+            indexes.executors_by_agent = everyones.executors_by_agent;
             indexes.offered_by_agent = everyones.offered_by_agent;
         }
         self
@@ -323,6 +339,7 @@ impl MasterProcess {
                 .map(|f| FrameworkView::of(self, f))
                 .collect(),
             tasks: self.tasks.shared_copy(),
+            usage: self.tasks.shared_usage(),
             indexes: OnceLock::new(),
         }
     }

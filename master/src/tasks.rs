@@ -119,6 +119,51 @@ pub(crate) struct Tasks {
     by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// Live tasks per state, for the `master/tasks_*` gauges.
     states: HashMap<i32, usize>,
+    usage: Usage,
+}
+
+/// What the tasks that have not ended use, per agent and per framework:
+/// kept as tasks come, change state and go, so that an endpoint shows the
+/// sums without adding up every task (persistent maps: O(1) to copy).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Usage {
+    pub by_agent: imbl::HashMap<String, Resources>,
+    pub by_framework: imbl::HashMap<String, Resources>,
+}
+
+impl Usage {
+    fn add(&mut self, task: &TaskRecord) {
+        if is_terminal(task.state()) {
+            return;
+        }
+        let resources = task.resources();
+        *self
+            .by_agent
+            .entry(task.slave_id.value.clone())
+            .or_default() += resources;
+        *self
+            .by_framework
+            .entry(task.framework_id.value.clone())
+            .or_default() += resources;
+    }
+
+    fn remove(&mut self, task: &TaskRecord) {
+        if is_terminal(task.state()) {
+            return;
+        }
+        let resources = task.resources();
+        for (sums, key) in [
+            (&mut self.by_agent, &task.slave_id.value),
+            (&mut self.by_framework, &task.framework_id.value),
+        ] {
+            if let Some(sum) = sums.get_mut(key) {
+                *sum -= resources;
+                if sum.is_empty() {
+                    sums.remove(key);
+                }
+            }
+        }
+    }
 }
 
 impl Tasks {
@@ -137,6 +182,11 @@ impl Tasks {
         self.tasks.clone()
     }
 
+    /// What the live tasks use, sharing its entries with the master's (O(1)).
+    pub fn shared_usage(&self) -> Usage {
+        self.usage.clone()
+    }
+
     pub fn insert(&mut self, task: Task) {
         let key = key_of(&task);
         *self.states.entry(task.state).or_default() += 1;
@@ -144,8 +194,11 @@ impl Tasks {
             .entry(task.slave_id.value.clone())
             .or_default()
             .insert(key.clone());
-        if let Some(old) = self.tasks.insert(key, TaskRecord::new(task)) {
+        let record = TaskRecord::new(task);
+        self.usage.add(&record);
+        if let Some(old) = self.tasks.insert(key, record) {
             self.count_out(old.state);
+            self.usage.remove(&old);
         }
     }
 
@@ -153,6 +206,7 @@ impl Tasks {
         let key = (framework_id.to_owned(), task_id.to_owned());
         let task = self.tasks.remove(&key)?;
         self.count_out(task.state);
+        self.usage.remove(&task);
         if let Some(keys) = self.by_agent.get_mut(&task.slave_id.value) {
             keys.remove(&key);
             if keys.is_empty() {
@@ -170,16 +224,24 @@ impl Tasks {
 
     /// Changes a task's state, keeping the per-state counts.
     fn set_state(&mut self, framework_id: &str, task_id: &str, state: TaskState) {
+        let key = (framework_id.to_owned(), task_id.to_owned());
+        let Some(before) = self.tasks.get(&key).cloned() else {
+            return;
+        };
+        self.usage.remove(&before);
         let Some(task) = self.get_mut(framework_id, task_id) else {
             return;
         };
-        let old = task.state;
         task.state = state as i32;
-        self.count_out(old);
+        self.count_out(before.state);
         *self.states.entry(state as i32).or_default() += 1;
+        let after = self.tasks.get(&key).cloned().expect("changed just now");
+        self.usage.add(&after);
     }
 
-    /// The task to change, as a new version of its record.
+    /// The task to change, as a new version of its record: neither its
+    /// state ([`Tasks::set_state`] keeps the counts and usage) nor its
+    /// resources.
     fn get_mut(&mut self, framework_id: &str, task_id: &str) -> Option<&mut Task> {
         let record = self
             .tasks
@@ -1452,6 +1514,34 @@ mod tests {
         );
         assert_eq!(tasks.count(TaskState::TaskRunning), 1);
         assert_eq!(tasks.count(TaskState::TaskStaging), 0);
+    }
+
+    #[test]
+    fn usage_follows_tasks_until_they_end() {
+        let with_cpus = |task: &str, cpus: &str| Task {
+            slave_id: SlaveId { value: "a".into() },
+            resources: Resources::parse(cpus, "*").unwrap().to_protos(),
+            ..staging("f", task)
+        };
+        let mut tasks = Tasks::default();
+        tasks.insert(with_cpus("t1", "cpus:1"));
+        tasks.insert(with_cpus("t2", "cpus:2"));
+        let used = |tasks: &Tasks| tasks.shared_usage().by_agent.get("a").cloned();
+        assert_eq!(used(&tasks), Some(Resources::parse("cpus:3", "*").unwrap()));
+        assert_eq!(
+            tasks.shared_usage().by_framework.get("f").cloned(),
+            Some(Resources::parse("cpus:3", "*").unwrap())
+        );
+
+        tasks.set_state("f", "t1", TaskState::TaskRunning);
+        assert_eq!(used(&tasks), Some(Resources::parse("cpus:3", "*").unwrap()));
+        tasks.set_state("f", "t1", TaskState::TaskFinished);
+        assert_eq!(used(&tasks), Some(Resources::parse("cpus:2", "*").unwrap()));
+        tasks.remove("f", "t1");
+        assert_eq!(used(&tasks), Some(Resources::parse("cpus:2", "*").unwrap()));
+        tasks.remove("f", "t2");
+        assert_eq!(used(&tasks), None, "nothing is left in use");
+        assert!(tasks.shared_usage().by_framework.is_empty());
     }
 
     #[test]

@@ -266,15 +266,11 @@ fn operations(view: &ReadView, viewer: &Viewer) -> GetOperations {
 /// What `viewer` may see of an agent: Mesos's `createAgentResponse` with
 /// approvers.
 fn agent(view: &ReadView, viewer: &Viewer, agent: &Agent) -> response::get_agents::Agent {
-    let indexes = view.indexes();
-    let of = |map: &std::collections::HashMap<String, Resources>| {
-        map.get(agent.id()).cloned().unwrap_or_default()
-    };
     let mut record = agent_record(
         &view.agents,
         agent,
-        &of(&indexes.used_by_agent),
-        &of(&indexes.offered_by_agent),
+        &view.agent_used(agent.id()),
+        &view.agent_offered(agent.id()),
     );
     if !viewer.sees_everything() {
         for resources in [
@@ -355,7 +351,7 @@ pub(crate) fn framework(
     framework: &FrameworkView,
 ) -> response::get_frameworks::Framework {
     let id = framework.id();
-    let allocated = crate::json::used_by(view.framework_tasks(id));
+    let allocated = view.framework_used(id);
     let offered = framework
         .offers
         .iter()
