@@ -95,7 +95,7 @@ async fn reserve_create_and_fail_over(capabilities: Vec<Capability>) {
         .await
         .unwrap();
     wait_for_metric(&first, "master/slaves_active", 1.0).await;
-    let agent_id = fleet.statuses().await[0].slave_id.clone().unwrap();
+    let agent_id = registered_id(&fleet).await;
 
     let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {
         "agent_id": {"value": agent_id}, "resources": [reserved_disk(100.0)]
@@ -140,4 +140,20 @@ async fn an_agent_without_resource_providers_checkpoints_what_it_is_sent() {
     let mut capabilities = AGENT_CAPABILITIES.to_vec();
     capabilities.retain(|capability| *capability != Capability::ResourceProvider);
     reserve_create_and_fail_over(capabilities).await;
+}
+
+/// The id the fleet's one agent was given: the master counts the agent
+/// active before the agent has read its `SlaveRegisteredMessage`.
+async fn registered_id(fleet: &Fleet) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(id) = fleet.statuses().await[0].slave_id.clone() {
+            return id;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the agent never learned its id"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
