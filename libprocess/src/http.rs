@@ -23,6 +23,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -388,13 +389,15 @@ impl Pipe {
     }
 
     /// The pipe as an [`std::io::Write`] that sends what is written in
-    /// chunks of `chunk_bytes`, with [`Pipe::write_blocking`]: for a body
-    /// produced on a thread of its own. Flush it to send the last chunk.
+    /// chunks of exactly `chunk_bytes` (the last may be shorter), with
+    /// [`Pipe::write_blocking`]: for a body produced on a thread of its
+    /// own. Flush it to send the last chunk.
     pub fn into_writer(self, chunk_bytes: usize) -> PipeWriter {
         PipeWriter {
             pipe: self,
-            chunk_bytes,
+            chunk_bytes: chunk_bytes.max(1),
             buffer: Vec::new(),
+            spare: Arc::default(),
         }
     }
 
@@ -412,39 +415,88 @@ impl Pipe {
 
 /// A [`Pipe`] written as a byte stream ([`Pipe::into_writer`]). Writing
 /// fails with `BrokenPipe` once the client is gone.
+///
+/// Its chunk buffers come back to it once the connection has sent them
+/// ([`RecycledChunk`]): a body of hundreds of megabytes is written through
+/// a few buffers whose pages stay mapped, instead of one fresh allocation
+/// (and a page fault per page) for every chunk.
 #[derive(Debug)]
 pub struct PipeWriter {
     pipe: Pipe,
     chunk_bytes: usize,
     buffer: Vec<u8>,
+    spare: Arc<Mutex<Vec<Vec<u8>>>>,
 }
+
+/// Chunk buffers a [`PipeWriter`] keeps for reuse; more are freed.
+const SPARE_CHUNKS: usize = 8;
 
 impl PipeWriter {
     fn send_buffer(&mut self) -> std::io::Result<()> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
+        let chunk = RecycledChunk {
+            bytes: std::mem::take(&mut self.buffer),
+            spare: self.spare.clone(),
+        };
         self.pipe
-            .write_blocking(chunk)
+            .write_blocking(Bytes::from_owner(chunk))
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::BrokenPipe, error))
+    }
+
+    /// An empty buffer of `chunk_bytes` capacity: a returned one if any.
+    fn fresh_buffer(&self) -> Vec<u8> {
+        let returned = self.spare.lock().ok().and_then(|mut spare| spare.pop());
+        returned.unwrap_or_else(|| Vec::with_capacity(self.chunk_bytes))
     }
 }
 
 impl std::io::Write for PipeWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.buffer.capacity() == 0 {
-            self.buffer.reserve(self.chunk_bytes);
-        }
-        self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() >= self.chunk_bytes {
-            self.send_buffer()?;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.buffer.capacity() == 0 {
+                self.buffer = self.fresh_buffer();
+            }
+            let room = self.chunk_bytes - self.buffer.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buffer.extend_from_slice(now);
+            rest = later;
+            if self.buffer.len() == self.chunk_bytes {
+                self.send_buffer()?;
+            }
         }
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.send_buffer()
+    }
+}
+
+/// A chunk sent by a [`PipeWriter`], whose buffer goes back to the writer's
+/// spares when the connection drops it.
+struct RecycledChunk {
+    bytes: Vec<u8>,
+    spare: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl AsRef<[u8]> for RecycledChunk {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for RecycledChunk {
+    fn drop(&mut self) {
+        if let Ok(mut spare) = self.spare.lock()
+            && spare.len() < SPARE_CHUNKS
+        {
+            let mut bytes = std::mem::take(&mut self.bytes);
+            bytes.clear();
+            spare.push(bytes);
+        }
     }
 }
 
@@ -531,7 +583,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pipe_writer_sends_whole_chunks_and_the_rest_on_flush() {
+    fn a_pipe_writer_sends_full_chunks_and_the_rest_on_flush() {
         use std::io::Write as _;
         let (response, pipe) = Response::stream(StatusCode::OK, 8);
         let (_, _, body) = response.into_parts();
@@ -544,12 +596,39 @@ mod tests {
         writer.write_all(b"g").unwrap();
         writer.flush().unwrap();
         drop(writer);
-        assert_eq!(chunks.blocking_recv().unwrap(), "abcdef");
-        assert_eq!(chunks.blocking_recv().unwrap(), "g");
+        assert_eq!(chunks.blocking_recv().unwrap(), "abcd");
+        assert_eq!(chunks.blocking_recv().unwrap(), "efg");
         assert_eq!(
             chunks.blocking_recv(),
             None,
             "dropping the writer ends the body"
+        );
+    }
+
+    #[test]
+    fn a_pipe_writer_reuses_the_buffers_the_connection_has_sent() {
+        use std::io::Write as _;
+        let (response, pipe) = Response::stream(StatusCode::OK, 8);
+        let (_, _, body) = response.into_parts();
+        let ResponseBody::Stream(mut chunks) = body else {
+            panic!("a streaming body");
+        };
+        let mut writer = pipe.into_writer(4);
+        writer.write_all(b"abcd").unwrap();
+        let first = chunks.blocking_recv().unwrap();
+        let first_buffer = first.as_ptr();
+        drop(first);
+        writer.write_all(b"efgh").unwrap();
+        let second = chunks.blocking_recv().unwrap();
+        assert_eq!(second, "efgh");
+        assert_eq!(second.as_ptr(), first_buffer, "the sent buffer came back");
+        writer.write_all(b"ijkl").unwrap();
+        let third = chunks.blocking_recv().unwrap();
+        assert_eq!(third, "ijkl");
+        assert_ne!(
+            third.as_ptr(),
+            second.as_ptr(),
+            "one still held is not reused"
         );
     }
 

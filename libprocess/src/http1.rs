@@ -426,11 +426,20 @@ pub(crate) fn write_chunk(out: &mut BytesMut, data: &[u8]) {
         // An empty chunk would end the body.
         return;
     }
-    put_hex(out, data.len());
-    out.put_slice(b"\r\n");
+    write_chunk_size(out, data.len());
     out.put_slice(data);
-    out.put_slice(b"\r\n");
+    out.put_slice(CRLF);
 }
+
+/// The line that opens a chunk of `size` bytes; the chunk's data and a
+/// [`CRLF`] follow it.
+pub(crate) fn write_chunk_size(out: &mut BytesMut, size: usize) {
+    put_hex(out, size);
+    out.put_slice(CRLF);
+}
+
+/// The end of a line, and of a chunk's data.
+pub(crate) const CRLF: &[u8] = b"\r\n";
 
 /// The end of a chunked body.
 pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";

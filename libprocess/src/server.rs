@@ -281,6 +281,10 @@ async fn write_answers(mut writer: OwnedWriteHalf, outbox: &Outbox) -> std::io::
     }
 }
 
+/// Streamed chunks below this size are copied together into one write;
+/// larger ones are written from their own buffers.
+const COPIED_CHUNK_BYTES: usize = 64 * 1024;
+
 /// Writes one response; `head` is scratch space.
 async fn write_response(
     writer: &mut OwnedWriteHalf,
@@ -310,12 +314,21 @@ async fn write_response(
         ResponseBody::Stream(mut chunks) => {
             http1::write_head(head, status, &headers, BodyFraming::Chunked, closing, date);
             writer.write_all(head).await?;
-            while let Some(chunk) = chunks.recv().await {
+            while let Some(first) = chunks.recv().await {
                 head.clear();
-                http1::write_chunk(head, &chunk);
-                // Records written in a burst go out in one write.
-                while let Ok(chunk) = chunks.try_recv() {
-                    http1::write_chunk(head, &chunk);
+                let mut next = Some(first);
+                // Small records written in a burst go out in one write;
+                // a large chunk goes out from its own buffer, uncopied.
+                while let Some(chunk) = next {
+                    if chunk.len() < COPIED_CHUNK_BYTES {
+                        http1::write_chunk(head, &chunk);
+                    } else {
+                        http1::write_chunk_size(head, chunk.len());
+                        let mut parts = Buf::chain(&head[..], &chunk[..]).chain(http1::CRLF);
+                        writer.write_all_buf(&mut parts).await?;
+                        head.clear();
+                    }
+                    next = chunks.try_recv().ok();
                 }
                 writer.write_all(head).await?;
             }
