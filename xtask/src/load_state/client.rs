@@ -61,6 +61,28 @@ impl Connection {
         Ok((status, body))
     }
 
+    /// A GET answered `200 OK` whose body is read to its last byte and
+    /// dropped as it comes, as `curl -o /dev/null` would: the time it takes
+    /// is the server's and the connection's, not the client's copying.
+    /// Returns the body's length.
+    pub async fn pull(&mut self, path: &str) -> Result<usize> {
+        let response = self.send(Method::GET, path, &[], Bytes::new()).await?;
+        let status = response.status();
+        let mut body = response.into_body();
+        if status != StatusCode::OK {
+            let body = body.collect().await?.to_bytes();
+            expect(status, StatusCode::OK, &body, path)?;
+            bail!("{path}: {status}");
+        }
+        let mut length = 0;
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                length += data.len();
+            }
+        }
+        Ok(length)
+    }
+
     /// A JSON POST whose whole body is read.
     pub async fn post_json(
         &mut self,
