@@ -41,7 +41,6 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use http::{HeaderValue, StatusCode};
 use libprocess::{Context, Process, Reply, Request, Response, Runtime};
-use proto::mesos::Resource;
 use serde_json::Value as Json;
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
@@ -226,7 +225,8 @@ fn serve_read_only(
 /// Removes from a rendered state endpoint what `viewer` may not see, as
 /// Mesos's writers skip it: without `VIEW_FLAGS` the flags and what
 /// `/state` shows of them; without `VIEW_ROLE` for a role, the role in
-/// `/roles`, agents' reservations for it, and resources reserved to it.
+/// `/roles` (agents' reservations for it are left out as they are
+/// written: see [`ReadView::viewer`]).
 fn hide_from(viewer: &Viewer, object: &mut serde_json::Map<String, Json>) {
     if !viewer.flags() {
         for key in ["cluster", "log_dir", "external_log_file", "flags"] {
@@ -235,34 +235,6 @@ fn hide_from(viewer: &Viewer, object: &mut serde_json::Map<String, Json>) {
     }
     if let Some(roles) = object.get_mut("roles").and_then(Json::as_array_mut) {
         roles.retain(|role| role["name"].as_str().is_none_or(|name| viewer.role(name)));
-    }
-    let agents = object.get_mut("slaves").and_then(Json::as_array_mut);
-    for agent in agents.into_iter().flatten() {
-        let Some(agent) = agent.as_object_mut() else {
-            continue;
-        };
-        for key in ["reserved_resources", "reserved_resources_full"] {
-            if let Some(by_role) = agent.get_mut(key).and_then(Json::as_object_mut) {
-                by_role.retain(|role, _| viewer.role(role));
-            }
-        }
-        let full_lists = agent
-            .iter_mut()
-            .filter(|(key, _)| key.ends_with("_resources_full"))
-            .flat_map(|(_, value)| match value {
-                Json::Array(list) => vec![list],
-                Json::Object(by_role) => by_role
-                    .values_mut()
-                    .filter_map(Json::as_array_mut)
-                    .collect(),
-                _ => Vec::new(),
-            });
-        for list in full_lists {
-            list.retain(|resource| {
-                proto::json::from_value::<Resource>(resource)
-                    .is_ok_and(|resource| viewer.resource(&resource))
-            });
-        }
     }
 }
 

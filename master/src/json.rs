@@ -5,10 +5,12 @@
 //! `src/common/http.cpp`), rendered from a [`ReadView`] off the master.
 
 use crate::agents::{Agent, Agents};
+use crate::authorization::Viewer;
 use crate::read_view::{FrameworkView, ReadView};
 use crate::tasks::TaskRecord;
 use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskState, TaskStatus, framework_info, value};
 use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
@@ -24,51 +26,81 @@ fn seconds(at: SystemTime) -> f64 {
 /// Resources summed by name, as Mesos's endpoints summarise them: the four
 /// usual scalars always present (in the order Mesos happens to print
 /// them), revocable ones suffixed `_revocable`, ranges and sets as text.
-pub fn resources_summary(resources: &Resources) -> Json {
-    let mut scalars: Vec<(String, f64)> = ["disk", "mem", "gpus", "cpus"]
-        .into_iter()
-        .map(|name| (name.to_owned(), 0.0))
-        .collect();
-    let mut ranges: BTreeMap<String, Ranges> = BTreeMap::new();
-    let mut sets: BTreeMap<String, Set> = BTreeMap::new();
-    for resource in resources.iter() {
-        let suffix = if resource.is_revocable() {
-            "_revocable"
-        } else {
-            ""
-        };
-        let name = format!("{}{suffix}", resource.name());
-        match resource.value() {
-            Value::Scalar(scalar) => match scalars.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, sum)) => *sum += scalar.as_f64(),
-                None => scalars.push((name, scalar.as_f64())),
-            },
-            Value::Ranges(value) => ranges.entry(name).or_default().add_assign(value),
-            Value::Set(value) => sets.entry(name).or_default().add_assign(value),
+/// Serialised straight into a body, or as a [`Json`] by [`resources_summary`].
+struct ResourcesSummary<'a>(&'a Resources);
+
+impl Serialize for ResourcesSummary<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut scalars: Vec<(String, f64)> = ["disk", "mem", "gpus", "cpus"]
+            .into_iter()
+            .map(|name| (name.to_owned(), 0.0))
+            .collect();
+        let mut ranges: BTreeMap<String, Ranges> = BTreeMap::new();
+        let mut sets: BTreeMap<String, Set> = BTreeMap::new();
+        for resource in self.0.iter() {
+            let suffix = if resource.is_revocable() {
+                "_revocable"
+            } else {
+                ""
+            };
+            let name = format!("{}{suffix}", resource.name());
+            match resource.value() {
+                Value::Scalar(scalar) => match scalars.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, sum)) => *sum += scalar.as_f64(),
+                    None => scalars.push((name, scalar.as_f64())),
+                },
+                Value::Ranges(value) => ranges.entry(name).or_default().add_assign(value),
+                Value::Set(value) => sets.entry(name).or_default().add_assign(value),
+            }
         }
+        let mut map = serializer.serialize_map(Some(scalars.len() + ranges.len() + sets.len()))?;
+        for (name, sum) in &scalars {
+            map.serialize_entry(name, sum)?;
+        }
+        for (name, value) in &ranges {
+            map.serialize_entry(name, &value.to_string())?;
+        }
+        for (name, value) in &sets {
+            map.serialize_entry(name, &value.to_string())?;
+        }
+        map.end()
     }
-    let mut out = Map::new();
-    for (name, sum) in scalars {
-        out.insert(name, json!(sum));
-    }
-    for (name, value) in ranges {
-        out.insert(name, json!(value.to_string()));
-    }
-    for (name, value) in sets {
-        out.insert(name, json!(value.to_string()));
-    }
-    Json::Object(out)
 }
 
-/// Full resources, one JSON object per resource in the endpoint format.
-fn resources_full(resources: &Resources) -> Json {
-    Json::Array(
-        resources
-            .iter()
-            .filter_map(|r| r.to_proto_in(resources::ResourceFormat::Endpoint))
-            .map(|r| proto::json::to_value(&r))
-            .collect(),
-    )
+/// [`ResourcesSummary`] as a value.
+pub fn resources_summary(resources: &Resources) -> Json {
+    serde_json::to_value(ResourcesSummary(resources)).expect("a summary is JSON")
+}
+
+/// A JSON object of `entries`, serialised as they come.
+struct Entries<I>(I);
+
+impl<I, K, V> Serialize for Entries<I>
+where
+    I: Iterator<Item = (K, V)> + Clone,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.clone())
+    }
+}
+
+/// Full resources, one JSON object per resource in the endpoint format,
+/// without those reserved to a role `viewer` may not see.
+struct ResourcesFull<'a>(&'a Resources, &'a Viewer);
+
+impl Serialize for ResourcesFull<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ResourcesFull(resources, viewer) = *self;
+        serializer.collect_seq(
+            resources
+                .iter()
+                .filter_map(|r| r.to_proto_in(resources::ResourceFormat::Endpoint))
+                .filter(|r| viewer.resource(r))
+                .map(|r| proto::json::to_value(&r)),
+        )
+    }
 }
 
 /// An attribute's value as Mesos writes it: numbers for scalars, text for
@@ -142,96 +174,79 @@ fn agent_info(info: &SlaveInfo) -> Map<String, Json> {
     out
 }
 
-/// What an agent's tasks and executors use, and what is offered of it.
-struct AgentUsage {
-    used: Resources,
-    offered: Resources,
+/// Mesos's `SlaveWriter`: what `/state`, `/slaves` and `/state-summary`
+/// show of a registered agent; with `full`, the `*_full` fields `/slaves`
+/// adds. Reservations to roles the view's viewer may not see, and resources
+/// reserved to them, are left out, as Mesos's writers skip them. Serialised
+/// straight into a `/state` body: no [`Json`] of 10,000 agents is built.
+struct AgentJson<'a> {
+    view: &'a ReadView,
+    agent: &'a Agent,
+    full: bool,
 }
 
-impl AgentUsage {
-    fn of(view: &ReadView, agent: &Agent) -> AgentUsage {
-        AgentUsage {
-            used: view.agent_used(agent.id()),
-            offered: view.agent_offered(agent.id()),
-        }
-    }
-}
-
-/// Mesos's `SlaveWriter`; with `full`, the `*_full` fields `/slaves` adds.
-fn agent(view: &ReadView, agent: &Agent, full: bool) -> Json {
-    let usage = AgentUsage::of(view, agent);
-    let mut out = agent_summary(&view.agents, agent, &usage);
-    if full {
+impl Serialize for AgentJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let AgentJson { view, agent, full } = *self;
+        let viewer = &view.viewer;
+        let agents = &view.agents;
+        let id = agent.id();
+        let used = view.agent_used(id);
+        let offered = view.agent_offered(id);
         let reservations = agent.total.reservations();
-        let AgentUsage { used, offered } = usage;
-        out.insert(
-            "reserved_resources_full".into(),
-            Json::Object(
-                reservations
-                    .iter()
-                    .map(|(role, resources)| (role.clone(), resources_full(resources)))
-                    .collect(),
-            ),
-        );
-        out.insert(
-            "unreserved_resources_full".into(),
-            resources_full(&agent.total.unreserved()),
-        );
-        out.insert("used_resources_full".into(), resources_full(&used));
-        out.insert("offered_resources_full".into(), resources_full(&offered));
+        let visible_reservations = reservations.iter().filter(|(role, _)| viewer.role(role));
+        let unreserved = agent.total.unreserved();
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in &agent_info(&agent.info) {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("pid", &agent.pid.to_string())?;
+        map.serialize_entry("registered_time", &seconds(agent.registered_time))?;
+        if let Some(at) = agent.reregistered_time {
+            map.serialize_entry("reregistered_time", &seconds(at))?;
+        }
+        map.serialize_entry("resources", &ResourcesSummary(&agent.total))?;
+        map.serialize_entry("used_resources", &ResourcesSummary(&used))?;
+        map.serialize_entry("offered_resources", &ResourcesSummary(&offered))?;
+        let summaries = visible_reservations
+            .clone()
+            .map(|(role, resources)| (role, ResourcesSummary(resources)));
+        map.serialize_entry("reserved_resources", &Entries(summaries))?;
+        map.serialize_entry("unreserved_resources", &ResourcesSummary(&unreserved))?;
+        map.serialize_entry("active", &agent.active)?;
+        map.serialize_entry("deactivated", &agents.deactivated.contains(id))?;
+        map.serialize_entry("version", &agent.version)?;
+        let capabilities: Vec<&str> = agent
+            .capabilities
+            .iter()
+            .map(|c| c.r#type().as_str_name())
+            .collect();
+        map.serialize_entry("capabilities", &capabilities)?;
+        if let Some(drain) = agents.draining.get(id) {
+            map.serialize_entry("drain_info", &proto::json::to_value(drain))?;
+        }
+        if full {
+            let full_lists = visible_reservations
+                .map(|(role, resources)| (role, ResourcesFull(resources, viewer)));
+            map.serialize_entry("reserved_resources_full", &Entries(full_lists))?;
+            for (key, resources) in [
+                ("unreserved_resources_full", &unreserved),
+                ("used_resources_full", &used),
+                ("offered_resources_full", &offered),
+            ] {
+                map.serialize_entry(key, &ResourcesFull(resources, viewer))?;
+            }
+        }
+        map.end()
     }
-    Json::Object(out)
 }
 
-/// The fields `/state`, `/slaves` and `/state-summary` all show of an agent.
-fn agent_summary(agents: &Agents, agent: &Agent, usage: &AgentUsage) -> Map<String, Json> {
-    let id = agent.id();
-    let mut out = agent_info(&agent.info);
-    out.insert("pid".into(), json!(agent.pid.to_string()));
-    out.insert(
-        "registered_time".into(),
-        json!(seconds(agent.registered_time)),
-    );
-    if let Some(at) = agent.reregistered_time {
-        out.insert("reregistered_time".into(), json!(seconds(at)));
+/// [`AgentJson`] as an object, to add to.
+fn agent(view: &ReadView, agent: &Agent, full: bool) -> Map<String, Json> {
+    match serde_json::to_value(AgentJson { view, agent, full }) {
+        Ok(Json::Object(object)) => object,
+        _ => unreachable!("an agent serialises as an object"),
     }
-    let reservations = agent.total.reservations();
-    out.insert("resources".into(), resources_summary(&agent.total));
-    out.insert("used_resources".into(), resources_summary(&usage.used));
-    out.insert(
-        "offered_resources".into(),
-        resources_summary(&usage.offered),
-    );
-    out.insert(
-        "reserved_resources".into(),
-        Json::Object(
-            reservations
-                .iter()
-                .map(|(role, resources)| (role.clone(), resources_summary(resources)))
-                .collect(),
-        ),
-    );
-    out.insert(
-        "unreserved_resources".into(),
-        resources_summary(&agent.total.unreserved()),
-    );
-    out.insert("active".into(), json!(agent.active));
-    out.insert("deactivated".into(), json!(agents.deactivated.contains(id)));
-    out.insert("version".into(), json!(agent.version));
-    out.insert(
-        "capabilities".into(),
-        Json::Array(
-            agent
-                .capabilities
-                .iter()
-                .map(|c| json!(c.r#type().as_str_name()))
-                .collect(),
-        ),
-    );
-    if let Some(drain) = agents.draining.get(id) {
-        out.insert("drain_info".into(), proto::json::to_value(drain));
-    }
-    out
 }
 
 fn recovered_agents(agents: &Agents) -> Json {
@@ -331,21 +346,16 @@ pub fn state(master: &ReadView) -> Document<'_> {
         out.insert("external_log_file".into(), json!(file));
     }
     out.insert("flags".into(), json!(flags.to_mesos_map()));
-    out.insert(
-        "slaves".into(),
-        master
-            .agents
-            .registered
-            .values()
-            .map(|a| agent(master, a, false))
-            .collect(),
-    );
     out.insert("recovered_slaves".into(), recovered_agents(&master.agents));
     // Since Mesos 1.5 agents' tasks always have their frameworks listed,
     // so these two stay empty, as Mesos keeps them for compatibility.
     out.insert("orphan_tasks".into(), json!([]));
     out.insert("unregistered_frameworks".into(), json!([]));
-    Document::with_framework_lists(out, master)
+    Document::streamed(
+        out,
+        master,
+        &[List::Agents, List::Frameworks, List::CompletedFrameworks],
+    )
 }
 
 /// The task states `/master/state-summary` counts, in Mesos's order.
@@ -370,10 +380,9 @@ pub fn state_summary(view: &ReadView) -> Json {
         .registered
         .values()
         .map(|a| {
-            let usage = AgentUsage::of(view, a);
-            let mut out = agent_summary(agents, a, &usage);
-            let tasks = view.agent_tasks(a.id());
-            count_states(&mut out, tasks.iter());
+            let mut out = agent(view, a, false);
+            let tasks: Vec<_> = view.agent_tasks(a.id()).collect();
+            count_states(&mut out, tasks.iter().copied());
             let mut frameworks: Vec<&str> = tasks
                 .iter()
                 .map(|task| task.framework_id.value.as_str())
@@ -390,8 +399,8 @@ pub fn state_summary(view: &ReadView) -> Json {
         .map(|f| {
             let tasks = view.framework_tasks(f.id());
             let mut out = framework_summary(f, &view.framework_used(f.id()));
-            count_states(&mut out, tasks.iter().chain(f.completed_tasks.iter()));
-            let mut agents: Vec<&str> = tasks.iter().map(|t| t.slave_id.value.as_str()).collect();
+            count_states(&mut out, tasks.clone().chain(f.completed_tasks.iter()));
+            let mut agents: Vec<&str> = tasks.map(|t| t.slave_id.value.as_str()).collect();
             agents.sort_unstable();
             agents.dedup();
             out.insert("slave_ids".into(), json!(agents));
@@ -727,10 +736,10 @@ fn write_framework(
     let unreachable = |task: &&Arc<TaskRecord>| task.state() == TaskState::TaskUnreachable;
     let mut object = ObjectWriter::open(out, &fields)?;
     object.field("tasks", |out| {
-        write_tasks(out, tasks.iter().filter(|task| !unreachable(task)))
+        write_tasks(out, tasks.clone().filter(|task| !unreachable(task)))
     })?;
     object.field("unreachable_tasks", |out| {
-        write_tasks(out, tasks.iter().filter(unreachable))
+        write_tasks(out, tasks.filter(unreachable))
     })?;
     object.field("completed_tasks", |out| {
         write_tasks(out, framework.completed_tasks.iter())
@@ -798,14 +807,54 @@ impl<'a, W: Write> ObjectWriter<'a, W> {
     }
 }
 
+/// A list the size of the cluster, written straight into a body.
+#[derive(Debug, Clone, Copy)]
+pub enum List {
+    /// The registered agents, as `slaves`.
+    Agents,
+    Frameworks,
+    CompletedFrameworks,
+}
+
+impl List {
+    fn key(self) -> &'static str {
+        match self {
+            List::Agents => "slaves",
+            List::Frameworks => "frameworks",
+            List::CompletedFrameworks => "completed_frameworks",
+        }
+    }
+
+    fn write(self, view: &ReadView, out: &mut impl Write) -> io::Result<()> {
+        let frameworks = match self {
+            List::Agents => {
+                return write_array(out, view.agents.registered.values(), |out, agent| {
+                    let agent = AgentJson {
+                        view,
+                        agent,
+                        full: false,
+                    };
+                    Ok(serde_json::to_writer(out, &agent)?)
+                });
+            }
+            List::Frameworks => &view.frameworks,
+            List::CompletedFrameworks => &view.completed_frameworks,
+        };
+        write_array(out, frameworks.iter(), |out, framework| {
+            write_framework(view, framework, out)
+        })
+    }
+}
+
 /// What a JSON endpoint renders: a `Value`, or an object whose last fields
-/// are the frameworks with their tasks, written straight into the body
-/// when it is serialised, so that no `Value` of every task is built.
+/// are lists the size of the cluster, written straight into the body when
+/// it is serialised, so that no `Value` of every agent and task is built.
 pub enum Document<'a> {
     Value(Json),
-    WithFrameworkLists {
+    Streamed {
         fields: Map<String, Json>,
         view: &'a ReadView,
+        lists: &'static [List],
     },
 }
 
@@ -816,8 +865,16 @@ impl From<Json> for Document<'_> {
 }
 
 impl<'a> Document<'a> {
-    fn with_framework_lists(fields: Map<String, Json>, view: &'a ReadView) -> Document<'a> {
-        Document::WithFrameworkLists { fields, view }
+    fn streamed(
+        fields: Map<String, Json>,
+        view: &'a ReadView,
+        lists: &'static [List],
+    ) -> Document<'a> {
+        Document::Streamed {
+            fields,
+            view,
+            lists,
+        }
     }
 
     /// The document's own fields, if it is an object, to take out what a
@@ -825,30 +882,27 @@ impl<'a> Document<'a> {
     pub fn fields_mut(&mut self) -> Option<&mut Map<String, Json>> {
         match self {
             Document::Value(value) => value.as_object_mut(),
-            Document::WithFrameworkLists { fields, .. } => Some(fields),
+            Document::Streamed { fields, .. } => Some(fields),
         }
     }
 
     /// True for a document the size of the cluster, worth streaming.
     pub fn is_large(&self) -> bool {
-        matches!(self, Document::WithFrameworkLists { .. })
+        matches!(self, Document::Streamed { .. })
     }
 
     /// Writes the document's JSON text to `out`.
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
         match self {
             Document::Value(value) => Ok(serde_json::to_writer(out, value)?),
-            Document::WithFrameworkLists { fields, view } => {
+            Document::Streamed {
+                fields,
+                view,
+                lists,
+            } => {
                 let mut object = ObjectWriter::open(out, fields)?;
-                for (key, frameworks) in [
-                    ("frameworks", &view.frameworks),
-                    ("completed_frameworks", &view.completed_frameworks),
-                ] {
-                    object.field(key, |out| {
-                        write_array(out, frameworks.iter(), |out, framework| {
-                            write_framework(view, framework, out)
-                        })
-                    })?;
+                for list in lists.iter() {
+                    object.field(list.key(), |out| list.write(view, out))?;
                 }
                 object.close()
             }
@@ -860,7 +914,7 @@ impl<'a> Document<'a> {
 pub fn frameworks(view: &ReadView) -> Document<'_> {
     let mut out = Map::new();
     out.insert("unregistered_frameworks".into(), json!([]));
-    Document::with_framework_lists(out, view)
+    Document::streamed(out, view, &[List::Frameworks, List::CompletedFrameworks])
 }
 
 /// `/master/tasks`: `limit` (100) tasks from `offset` of the live,
@@ -873,11 +927,7 @@ pub fn tasks(view: &ReadView, query: &TasksQuery) -> Json {
         .iter()
         .chain(&view.completed_frameworks)
         .filter(|f| query.framework_id.as_deref().is_none_or(|id| id == f.id()))
-        .flat_map(|f| {
-            view.framework_tasks(f.id())
-                .iter()
-                .chain(f.completed_tasks.iter())
-        })
+        .flat_map(|f| view.framework_tasks(f.id()).chain(f.completed_tasks.iter()))
         .filter(|t| {
             query
                 .task_id

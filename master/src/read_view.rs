@@ -66,36 +66,29 @@ pub(crate) struct ReadView {
     pub cluster: ClusterSettings,
     pub frameworks: Vec<FrameworkView>,
     pub completed_frameworks: Vec<FrameworkView>,
-    /// Every live task, of registered frameworks or not.
-    pub tasks: imbl::HashMap<TaskKey, Arc<TaskRecord>>,
+    /// Every live task, of registered frameworks or not, by framework and
+    /// task id.
+    pub tasks: imbl::OrdMap<TaskKey, Arc<TaskRecord>>,
+    /// The keys of the live tasks on each agent (some of which
+    /// [`ReadView::visible_to`] may have taken out of `tasks`).
+    pub tasks_by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// What every framework's live tasks use (whoever looks).
     pub usage: Usage,
+    /// Whom the view is for ([`ReadView::visible_to`]): what renders it
+    /// leaves out the roles this viewer may not see.
+    pub viewer: Viewer,
     /// Built by the first rendering that needs them, off the master.
     indexes: OnceLock<Indexes>,
 }
 
-/// One pass over the view's tasks, offers and executors, so that
-/// rendering is linear in the cluster's size rather than agents × tasks.
+/// One pass over the view's executors and offers (few: per framework,
+/// not per task), summed by agent.
 #[derive(Debug, Default)]
 pub(crate) struct Indexes {
-    /// Live tasks by framework id, in task id order.
-    pub tasks_by_framework: HashMap<String, Vec<Arc<TaskRecord>>>,
-    /// Live tasks by agent id.
-    pub tasks_by_agent: HashMap<String, Vec<Arc<TaskRecord>>>,
     /// What executors use, by agent id.
     pub executors_by_agent: HashMap<String, Resources>,
     /// What is offered, by agent id.
     pub offered_by_agent: HashMap<String, Resources>,
-}
-
-/// Appends `item` to `key`'s list, copying the key only the first time.
-fn push_to<T>(map: &mut HashMap<String, Vec<T>>, key: &str, item: T) {
-    match map.get_mut(key) {
-        Some(items) => items.push(item),
-        None => {
-            map.insert(key.to_owned(), vec![item]);
-        }
-    }
 }
 
 /// Adds `resources` to `key`'s sum, copying the key only the first time.
@@ -112,17 +105,6 @@ impl ReadView {
     pub fn indexes(&self) -> &Indexes {
         self.indexes.get_or_init(|| {
             let mut indexes = Indexes::default();
-            for ((framework, _), task) in &self.tasks {
-                push_to(&mut indexes.tasks_by_framework, framework, task.clone());
-                push_to(
-                    &mut indexes.tasks_by_agent,
-                    &task.slave_id.value,
-                    task.clone(),
-                );
-            }
-            for tasks in indexes.tasks_by_framework.values_mut() {
-                tasks.sort_unstable_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
-            }
             for framework in &self.frameworks {
                 for (agent, executor) in &framework.executors {
                     if let Ok(resources) = Resources::from_protos(&executor.resources) {
@@ -163,12 +145,15 @@ impl ReadView {
     }
 
     /// The live tasks of framework `id`, in task id order.
-    pub fn framework_tasks(&self, id: &str) -> &[Arc<TaskRecord>] {
-        self.indexes()
-            .tasks_by_framework
-            .get(id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    pub fn framework_tasks<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<TaskRecord>> + Clone + 'a {
+        let first = (id.to_owned(), String::new());
+        self.tasks
+            .range(first..)
+            .take_while(move |((framework, _), _)| framework == id)
+            .map(|(_, task)| task)
     }
 
     /// This view without the frameworks, tasks and executors `viewer` may
@@ -178,11 +163,10 @@ impl ReadView {
     /// counts every framework's, as in Mesos (which hides it by role
     /// only). Run off the master, on the rendering thread.
     pub fn visible_to(mut self, viewer: &Viewer) -> ReadView {
+        self.viewer = viewer.clone();
         if viewer.sees_everything() {
             return self;
         }
-        self.indexes();
-        let everyones = self.indexes.take().expect("just built");
         let registered: HashSet<String> = self
             .frameworks
             .iter()
@@ -223,21 +207,16 @@ impl ReadView {
             .map(|(key, task)| (key.clone(), task.clone()))
             .collect();
         self.tasks = tasks;
-        self.indexes();
-        if let Some(indexes) = self.indexes.get_mut() {
-            indexes.executors_by_agent = everyones.executors_by_agent;
-            indexes.offered_by_agent = everyones.offered_by_agent;
-        }
         self
     }
 
     /// The live tasks on agent `id`.
-    pub fn agent_tasks(&self, id: &str) -> &[Arc<TaskRecord>] {
-        self.indexes()
-            .tasks_by_agent
+    pub fn agent_tasks<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Arc<TaskRecord>> {
+        self.tasks_by_agent
             .get(id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.tasks.get(key))
     }
 }
 
@@ -339,6 +318,8 @@ impl MasterProcess {
                 .map(|f| FrameworkView::of(self, f))
                 .collect(),
             tasks: self.tasks.shared_copy(),
+            tasks_by_agent: self.tasks.shared_by_agent(),
+            viewer: Viewer::everything(),
             usage: self.tasks.shared_usage(),
             indexes: OnceLock::new(),
         }

@@ -115,7 +115,9 @@ impl std::ops::Deref for TaskRecord {
 /// copies what it renders.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Tasks {
-    tasks: imbl::HashMap<TaskKey, Arc<TaskRecord>>,
+    /// Ordered by framework, then task id: a framework's tasks are one
+    /// range, listed in the order the endpoints show them.
+    tasks: imbl::OrdMap<TaskKey, Arc<TaskRecord>>,
     by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// Live tasks per state, for the `master/tasks_*` gauges.
     states: HashMap<i32, usize>,
@@ -178,8 +180,13 @@ impl Tasks {
     }
 
     /// Every live task, sharing its entries with the master's (O(1)).
-    pub fn shared_copy(&self) -> imbl::HashMap<TaskKey, Arc<TaskRecord>> {
+    pub fn shared_copy(&self) -> imbl::OrdMap<TaskKey, Arc<TaskRecord>> {
         self.tasks.clone()
+    }
+
+    /// The keys of the live tasks on each agent, shared likewise.
+    pub fn shared_by_agent(&self) -> imbl::HashMap<String, imbl::HashSet<TaskKey>> {
+        self.by_agent.clone()
     }
 
     /// What the live tasks use, sharing its entries with the master's (O(1)).

@@ -472,6 +472,15 @@ async fn agents_reservations_are_shown_only_for_roles_the_acls_allow() {
             .unwrap()
             .is_empty()
     );
+    // The other endpoints that list agents leave the reservation out too.
+    for path in ["/master/state", "/master/state-summary"] {
+        for (principal, shown) in [("ops:s3cret", vec!["prod"]), ("reader:r34d", vec![])] {
+            let answer = get_as(&master, path, Some(&basic(principal))).await;
+            assert_eq!(answer.status, 200);
+            let agent = answer.json()["slaves"][0].clone();
+            assert_eq!(roles(&agent, "reserved_resources"), shown, "{path} {agent}");
+        }
+    }
 }
 
 #[tokio::test]

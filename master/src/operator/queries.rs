@@ -406,10 +406,8 @@ fn executors(view: &ReadView) -> GetExecutors {
 }
 
 fn tasks(view: &ReadView) -> GetTasks {
-    let mut live: Vec<&proto::mesos::Task> = view.tasks.values().map(|t| t.task()).collect();
-    live.sort_by(|a, b| {
-        (&a.framework_id.value, &a.task_id.value).cmp(&(&b.framework_id.value, &b.task_id.value))
-    });
+    // In framework, then task id order, as the view keeps them.
+    let live: Vec<&proto::mesos::Task> = view.tasks.values().map(|t| t.task()).collect();
     let (unreachable, live): (Vec<_>, Vec<_>) = live
         .into_iter()
         .partition(|t| t.state() == proto::mesos::TaskState::TaskUnreachable);
