@@ -397,10 +397,10 @@ pub fn state_summary(view: &ReadView) -> Json {
         .frameworks
         .iter()
         .map(|f| {
-            let tasks = view.framework_tasks(f.id());
+            let tasks = || view.framework_tasks(f.id());
             let mut out = framework_summary(f, &view.framework_used(f.id()));
-            count_states(&mut out, tasks.clone().chain(f.completed_tasks.iter()));
-            let mut agents: Vec<&str> = tasks.map(|t| t.slave_id.value.as_str()).collect();
+            count_states(&mut out, tasks().chain(f.completed_tasks.iter()));
+            let mut agents: Vec<&str> = tasks().map(|t| t.slave_id.value.as_str()).collect();
             agents.sort_unstable();
             agents.dedup();
             out.insert("slave_ids".into(), json!(agents));
@@ -674,7 +674,7 @@ fn write_framework(
     framework: &FrameworkView,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let tasks = view.framework_tasks(framework.id());
+    let tasks = || view.framework_tasks(framework.id());
     let used = view.framework_used(framework.id());
     let info = &framework.info;
     let mut fields = framework_summary(framework, &used);
@@ -736,10 +736,10 @@ fn write_framework(
     let unreachable = |task: &&Arc<TaskRecord>| task.state() == TaskState::TaskUnreachable;
     let mut object = ObjectWriter::open(out, &fields)?;
     object.field("tasks", |out| {
-        write_tasks(out, tasks.clone().filter(|task| !unreachable(task)))
+        write_tasks(out, tasks().filter(|task| !unreachable(task)))
     })?;
     object.field("unreachable_tasks", |out| {
-        write_tasks(out, tasks.filter(unreachable))
+        write_tasks(out, tasks().filter(unreachable))
     })?;
     object.field("completed_tasks", |out| {
         write_tasks(out, framework.completed_tasks.iter())

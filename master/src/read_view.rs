@@ -43,7 +43,7 @@ use crate::authorization::Viewer;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::Framework;
 use crate::master::MasterProcess;
-use crate::tasks::{TaskKey, TaskRecord, Usage};
+use crate::tasks::{TaskKey, TaskRecord, TaskTable, Usage};
 use flags::MasterFlags;
 use libprocess::Upid;
 use proto::mesos::{ExecutorInfo, FrameworkInfo, MasterInfo};
@@ -68,7 +68,7 @@ pub(crate) struct ReadView {
     pub completed_frameworks: Vec<FrameworkView>,
     /// Every live task, of registered frameworks or not, by framework and
     /// task id.
-    pub tasks: imbl::OrdMap<TaskKey, Arc<TaskRecord>>,
+    pub tasks: TaskTable,
     /// The keys of the live tasks on each agent (some of which
     /// [`ReadView::visible_to`] may have taken out of `tasks`).
     pub tasks_by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
@@ -145,15 +145,8 @@ impl ReadView {
     }
 
     /// The live tasks of framework `id`, in task id order.
-    pub fn framework_tasks<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> impl Iterator<Item = &'a Arc<TaskRecord>> + Clone + 'a {
-        let first = (id.to_owned(), String::new());
-        self.tasks
-            .range(first..)
-            .take_while(move |((framework, _), _)| framework == id)
-            .map(|(_, task)| task)
+    pub fn framework_tasks(&self, id: &str) -> impl Iterator<Item = &Arc<TaskRecord>> {
+        self.tasks.of_framework(id)
     }
 
     /// This view without the frameworks, tasks and executors `viewer` may
@@ -197,15 +190,10 @@ impl ReadView {
         let unknown = FrameworkInfo::default();
         let tasks = self
             .tasks
-            .iter()
-            .filter(
-                |((framework, _), task)| match visible.get(framework.as_str()) {
-                    Some(info) => viewer.task(task, info),
-                    None => !registered.contains(framework) && viewer.task(task, &unknown),
-                },
-            )
-            .map(|(key, task)| (key.clone(), task.clone()))
-            .collect();
+            .filtered(|framework, task| match visible.get(framework) {
+                Some(info) => viewer.task(task, info),
+                None => !registered.contains(framework) && viewer.task(task, &unknown),
+            });
         self.tasks = tasks;
         self
     }
@@ -216,7 +204,7 @@ impl ReadView {
             .get(id)
             .into_iter()
             .flatten()
-            .filter_map(|key| self.tasks.get(key))
+            .filter_map(|(framework_id, task_id)| self.tasks.get(framework_id, task_id))
     }
 }
 

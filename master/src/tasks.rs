@@ -108,6 +108,65 @@ impl std::ops::Deref for TaskRecord {
     }
 }
 
+/// Live tasks by framework id, then task id: a framework's tasks are one
+/// map, in the order the endpoints list them. Persistent maps: a clone
+/// shares every entry (O(1)).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TaskTable(imbl::OrdMap<String, imbl::OrdMap<String, Arc<TaskRecord>>>);
+
+impl TaskTable {
+    pub fn get(&self, framework_id: &str, task_id: &str) -> Option<&Arc<TaskRecord>> {
+        self.0.get(framework_id)?.get(task_id)
+    }
+
+    fn get_mut(&mut self, framework_id: &str, task_id: &str) -> Option<&mut Arc<TaskRecord>> {
+        self.0.get_mut(framework_id)?.get_mut(task_id)
+    }
+
+    /// Adds `record`, returning the one it replaces.
+    fn insert(&mut self, record: Arc<TaskRecord>) -> Option<Arc<TaskRecord>> {
+        let (framework_id, task_id) = key_of(&record);
+        if let Some(tasks) = self.0.get_mut(&framework_id) {
+            return tasks.insert(task_id, record);
+        }
+        self.0
+            .insert(framework_id, imbl::OrdMap::unit(task_id, record));
+        None
+    }
+
+    fn remove(&mut self, framework_id: &str, task_id: &str) -> Option<Arc<TaskRecord>> {
+        let tasks = self.0.get_mut(framework_id)?;
+        let removed = tasks.remove(task_id);
+        if tasks.is_empty() {
+            self.0.remove(framework_id);
+        }
+        removed
+    }
+
+    /// Framework `id`'s live tasks, in task id order.
+    pub fn of_framework(&self, id: &str) -> impl Iterator<Item = &Arc<TaskRecord>> {
+        self.0.get(id).into_iter().flat_map(|tasks| tasks.values())
+    }
+
+    /// Every live task, by framework, then task id.
+    pub fn values(&self) -> impl Iterator<Item = &Arc<TaskRecord>> {
+        self.0.values().flat_map(|tasks| tasks.values())
+    }
+
+    /// The tasks for which `keep(framework id, task)` holds.
+    pub fn filtered(&self, keep: impl Fn(&str, &TaskRecord) -> bool) -> TaskTable {
+        let mut kept = self.clone();
+        for (framework_id, tasks) in self.0.iter() {
+            for (task_id, task) in tasks.iter() {
+                if !keep(framework_id, task) {
+                    kept.remove(framework_id, task_id);
+                }
+            }
+        }
+        kept
+    }
+}
+
 /// Every live task the master knows, whether or not its framework is
 /// registered (an agent may bring back tasks of frameworks that have not
 /// resubscribed after a master failover). Its maps are persistent: a clone
@@ -115,9 +174,7 @@ impl std::ops::Deref for TaskRecord {
 /// copies what it renders.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Tasks {
-    /// Ordered by framework, then task id: a framework's tasks are one
-    /// range, listed in the order the endpoints show them.
-    tasks: imbl::OrdMap<TaskKey, Arc<TaskRecord>>,
+    tasks: TaskTable,
     by_agent: imbl::HashMap<String, imbl::HashSet<TaskKey>>,
     /// Live tasks per state, for the `master/tasks_*` gauges.
     states: HashMap<i32, usize>,
@@ -171,7 +228,7 @@ impl Usage {
 impl Tasks {
     pub fn get(&self, framework_id: &str, task_id: &str) -> Option<&Task> {
         self.tasks
-            .get(&(framework_id.to_owned(), task_id.to_owned()))
+            .get(framework_id, task_id)
             .map(|record| &record.task)
     }
 
@@ -180,7 +237,7 @@ impl Tasks {
     }
 
     /// Every live task, sharing its entries with the master's (O(1)).
-    pub fn shared_copy(&self) -> imbl::OrdMap<TaskKey, Arc<TaskRecord>> {
+    pub fn shared_copy(&self) -> TaskTable {
         self.tasks.clone()
     }
 
@@ -203,7 +260,7 @@ impl Tasks {
             .insert(key.clone());
         let record = TaskRecord::new(task);
         self.usage.add(&record);
-        if let Some(old) = self.tasks.insert(key, record) {
+        if let Some(old) = self.tasks.insert(record) {
             self.count_out(old.state);
             self.usage.remove(&old);
         }
@@ -211,7 +268,7 @@ impl Tasks {
 
     pub fn remove(&mut self, framework_id: &str, task_id: &str) -> Option<Arc<TaskRecord>> {
         let key = (framework_id.to_owned(), task_id.to_owned());
-        let task = self.tasks.remove(&key)?;
+        let task = self.tasks.remove(framework_id, task_id)?;
         self.count_out(task.state);
         self.usage.remove(&task);
         if let Some(keys) = self.by_agent.get_mut(&task.slave_id.value) {
@@ -231,8 +288,7 @@ impl Tasks {
 
     /// Changes a task's state, keeping the per-state counts.
     fn set_state(&mut self, framework_id: &str, task_id: &str, state: TaskState) {
-        let key = (framework_id.to_owned(), task_id.to_owned());
-        let Some(before) = self.tasks.get(&key).cloned() else {
+        let Some(before) = self.tasks.get(framework_id, task_id).cloned() else {
             return;
         };
         self.usage.remove(&before);
@@ -242,7 +298,8 @@ impl Tasks {
         task.state = state as i32;
         self.count_out(before.state);
         *self.states.entry(state as i32).or_default() += 1;
-        let after = self.tasks.get(&key).cloned().expect("changed just now");
+        let after = self.tasks.get(framework_id, task_id).cloned();
+        let after = after.expect("changed just now");
         self.usage.add(&after);
     }
 
@@ -250,9 +307,7 @@ impl Tasks {
     /// state ([`Tasks::set_state`] keeps the counts and usage) nor its
     /// resources.
     fn get_mut(&mut self, framework_id: &str, task_id: &str) -> Option<&mut Task> {
-        let record = self
-            .tasks
-            .get_mut(&(framework_id.to_owned(), task_id.to_owned()))?;
+        let record = self.tasks.get_mut(framework_id, task_id)?;
         let record = Arc::make_mut(record);
         record.json_text = OnceLock::new();
         record.parsed_resources = OnceLock::new();
@@ -1508,15 +1563,15 @@ mod tests {
     fn a_changed_task_is_rendered_anew_while_older_views_keep_theirs() {
         let mut tasks = Tasks::default();
         tasks.insert(staging("f", "t"));
-        let key = ("f".to_owned(), "t".to_owned());
+        let json = |table: &TaskTable| table.get("f", "t").unwrap().json().to_owned();
         let before = tasks.shared_copy();
-        assert!(before[&key].json().contains("\"TASK_STAGING\""));
+        assert!(json(&before).contains("\"TASK_STAGING\""));
 
         tasks.set_state("f", "t", TaskState::TaskRunning);
         let after = tasks.shared_copy();
-        assert!(after[&key].json().contains("\"TASK_RUNNING\""));
+        assert!(json(&after).contains("\"TASK_RUNNING\""));
         assert!(
-            before[&key].json().contains("\"TASK_STAGING\""),
+            json(&before).contains("\"TASK_STAGING\""),
             "a view taken before the change shows the task as it was"
         );
         assert_eq!(tasks.count(TaskState::TaskRunning), 1);
@@ -1555,9 +1610,37 @@ mod tests {
     fn an_unshared_task_changes_in_place_and_drops_what_was_worked_out() {
         let mut tasks = Tasks::default();
         tasks.insert(staging("f", "t"));
-        let key = ("f".to_owned(), "t".to_owned());
-        assert!(tasks.tasks[&key].json().contains("\"TASK_STAGING\""));
+        let json = |tasks: &Tasks| tasks.tasks.get("f", "t").unwrap().json().to_owned();
+        assert!(json(&tasks).contains("\"TASK_STAGING\""));
         tasks.set_state("f", "t", TaskState::TaskKilling);
-        assert!(tasks.tasks[&key].json().contains("\"TASK_KILLING\""));
+        assert!(json(&tasks).contains("\"TASK_KILLING\""));
+    }
+
+    #[test]
+    fn the_table_lists_a_frameworks_tasks_in_task_id_order_and_forgets_empty_frameworks() {
+        let mut tasks = Tasks::default();
+        for (framework, task) in [("f2", "b"), ("f1", "c"), ("f2", "a"), ("f1", "a")] {
+            tasks.insert(staging(framework, task));
+        }
+        let ids = |table: &TaskTable, framework: &str| -> Vec<String> {
+            let listed = table.of_framework(framework);
+            listed.map(|task| task.task_id.value.clone()).collect()
+        };
+        let table = tasks.shared_copy();
+        assert_eq!(ids(&table, "f1"), ["a", "c"]);
+        assert_eq!(ids(&table, "f2"), ["a", "b"]);
+        let all: Vec<_> = table
+            .values()
+            .map(|t| (t.framework_id.value.as_str(), t.task_id.value.as_str()))
+            .collect();
+        assert_eq!(all, [("f1", "a"), ("f1", "c"), ("f2", "a"), ("f2", "b")]);
+        let without_a = table.filtered(|_, task| task.task_id.value != "a");
+        assert_eq!(ids(&without_a, "f1"), ["c"]);
+        assert_eq!(ids(&table, "f1"), ["a", "c"], "the original is untouched");
+
+        tasks.remove("f2", "a");
+        tasks.remove("f2", "b");
+        assert!(tasks.shared_copy().0.get("f2").is_none());
+        assert!(ids(&tasks.shared_copy(), "f2").is_empty());
     }
 }
