@@ -18,14 +18,14 @@
 //! [`Request::accepts_media_type`] answers content negotiation the way
 //! libprocess's `acceptsMediaType` does.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use tokio::sync::mpsc;
@@ -363,7 +363,7 @@ impl Response {
 /// The writing end of a streaming response.
 #[derive(Debug, Clone)]
 pub struct Pipe {
-    sender: mpsc::Sender<Bytes>,
+    sender: mpsc::Sender<Chunk>,
 }
 
 impl Pipe {
@@ -372,7 +372,7 @@ impl Pipe {
     /// [`Error::StreamFull`] when it is not keeping up.
     pub fn write(&self, chunk: impl Into<Bytes>) -> Result<(), Error> {
         self.sender
-            .try_send(chunk.into())
+            .try_send(Chunk::One(chunk.into()))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => Error::StreamFull,
                 mpsc::error::TrySendError::Closed(_) => Error::StreamClosed,
@@ -383,21 +383,26 @@ impl Pipe {
     /// thread of its own, never on the runtime's (it would block a worker).
     /// Fails with [`Error::StreamClosed`] when the client is gone.
     pub fn write_blocking(&self, chunk: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_blocking(Chunk::One(chunk.into()))
+    }
+
+    fn send_blocking(&self, chunk: Chunk) -> Result<(), Error> {
         self.sender
-            .blocking_send(chunk.into())
+            .blocking_send(chunk)
             .map_err(|_| Error::StreamClosed)
     }
 
     /// The pipe as an [`std::io::Write`] that sends what is written in
-    /// chunks of exactly `chunk_bytes` (the last may be shorter), with
+    /// chunks of at least `chunk_bytes` (the last may be shorter), with
     /// [`Pipe::write_blocking`]: for a body produced on a thread of its
     /// own. Flush it to send the last chunk.
     pub fn into_writer(self, chunk_bytes: usize) -> PipeWriter {
         PipeWriter {
             pipe: self,
             chunk_bytes: chunk_bytes.max(1),
-            buffer: Vec::new(),
-            spare: Arc::default(),
+            buffer: BytesMut::new(),
+            parts: Vec::new(),
+            parts_bytes: 0,
         }
     }
 
@@ -416,87 +421,152 @@ impl Pipe {
 /// A [`Pipe`] written as a byte stream ([`Pipe::into_writer`]). Writing
 /// fails with `BrokenPipe` once the client is gone.
 ///
-/// Its chunk buffers come back to it once the connection has sent them
-/// ([`RecycledChunk`]): a body of hundreds of megabytes is written through
-/// a few buffers whose pages stay mapped, instead of one fresh allocation
-/// (and a page fault per page) for every chunk.
+/// What is written is gathered into a chunk without being copied twice:
+/// small writes are copied once into a buffer, and pieces already held in
+/// [`Bytes`] ([`PipeWriter::write_shared`]) go out from where they are —
+/// a body of hundreds of megabytes assembled from cached pieces is never
+/// copied in the process.
 #[derive(Debug)]
 pub struct PipeWriter {
     pipe: Pipe,
     chunk_bytes: usize,
-    buffer: Vec<u8>,
-    spare: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Written since the last part, not yet split off.
+    buffer: BytesMut,
+    /// The chunk being gathered.
+    parts: Vec<Bytes>,
+    parts_bytes: usize,
 }
 
-/// Chunk buffers a [`PipeWriter`] keeps for reuse; more are freed.
-const SPARE_CHUNKS: usize = 8;
+/// Shared pieces shorter than this are copied: a part costs more than
+/// copying a few bytes.
+const SHARED_PIECE_MINIMUM: usize = 256;
 
 impl PipeWriter {
-    fn send_buffer(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
+    /// Adds `piece` to the body without copying it.
+    pub fn write_shared(&mut self, piece: &Bytes) -> std::io::Result<()> {
+        if piece.len() < SHARED_PIECE_MINIMUM {
+            return std::io::Write::write_all(self, piece);
         }
-        let chunk = RecycledChunk {
-            bytes: std::mem::take(&mut self.buffer),
-            spare: self.spare.clone(),
-        };
-        self.pipe
-            .write_blocking(Bytes::from_owner(chunk))
-            .map_err(|error| std::io::Error::new(std::io::ErrorKind::BrokenPipe, error))
+        self.seal_buffer();
+        self.parts_bytes += piece.len();
+        self.parts.push(piece.clone());
+        self.send_if_full()
     }
 
-    /// An empty buffer of `chunk_bytes` capacity: a returned one if any.
-    fn fresh_buffer(&self) -> Vec<u8> {
-        let returned = self.spare.lock().ok().and_then(|mut spare| spare.pop());
-        returned.unwrap_or_else(|| Vec::with_capacity(self.chunk_bytes))
+    /// Makes what the buffer holds a part of the chunk (no copy: the part
+    /// shares the buffer's memory).
+    fn seal_buffer(&mut self) {
+        if !self.buffer.is_empty() {
+            let part = self.buffer.split().freeze();
+            self.parts_bytes += part.len();
+            self.parts.push(part);
+        }
+    }
+
+    fn send_if_full(&mut self) -> std::io::Result<()> {
+        if self.parts_bytes + self.buffer.len() >= self.chunk_bytes {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        self.seal_buffer();
+        self.parts_bytes = 0;
+        let chunk = match std::mem::take(&mut self.parts) {
+            parts if parts.is_empty() => return Ok(()),
+            mut parts if parts.len() == 1 => Chunk::One(parts.pop().expect("one part")),
+            parts => Chunk::Parts(parts),
+        };
+        self.pipe
+            .send_blocking(chunk)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::BrokenPipe, error))
     }
 }
 
 impl std::io::Write for PipeWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            if self.buffer.capacity() == 0 {
-                self.buffer = self.fresh_buffer();
-            }
-            let room = self.chunk_bytes - self.buffer.len();
-            let (now, later) = rest.split_at(room.min(rest.len()));
-            self.buffer.extend_from_slice(now);
-            rest = later;
-            if self.buffer.len() == self.chunk_bytes {
-                self.send_buffer()?;
-            }
+        if self.buffer.capacity() - self.buffer.len() < bytes.len() {
+            // A fresh buffer rather than a bigger one: growing would copy
+            // what the buffer holds.
+            self.seal_buffer();
+            self.buffer.reserve(bytes.len().max(self.chunk_bytes));
         }
+        self.buffer.extend_from_slice(bytes);
+        self.send_if_full()?;
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.send_buffer()
+        self.send()
     }
 }
 
-/// A chunk sent by a [`PipeWriter`], whose buffer goes back to the writer's
-/// spares when the connection drops it.
-struct RecycledChunk {
-    bytes: Vec<u8>,
-    spare: Arc<Mutex<Vec<Vec<u8>>>>,
+/// One HTTP chunk of a streamed body: one buffer, or parts written out
+/// together without being copied into one.
+#[derive(Debug)]
+pub(crate) enum Chunk {
+    One(Bytes),
+    Parts(Vec<Bytes>),
 }
 
-impl AsRef<[u8]> for RecycledChunk {
-    fn as_ref(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl Drop for RecycledChunk {
-    fn drop(&mut self) {
-        if let Ok(mut spare) = self.spare.lock()
-            && spare.len() < SPARE_CHUNKS
-        {
-            let mut bytes = std::mem::take(&mut self.bytes);
-            bytes.clear();
-            spare.push(bytes);
+impl Chunk {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Chunk::One(bytes) => bytes.len(),
+            Chunk::Parts(parts) => parts.iter().map(Bytes::len).sum(),
         }
+    }
+
+    /// The chunk's bytes as a [`Buf`], for a vectored write.
+    pub(crate) fn into_buf(self) -> Parts {
+        let parts: VecDeque<Bytes> = match self {
+            Chunk::One(bytes) => VecDeque::from([bytes]),
+            Chunk::Parts(parts) => parts.into(),
+        };
+        let remaining = parts.iter().map(Bytes::len).sum();
+        let parts = parts.into_iter().filter(|part| !part.is_empty()).collect();
+        Parts { parts, remaining }
+    }
+}
+
+/// The parts of a [`Chunk`] being written: each part one `iovec`.
+#[derive(Debug)]
+pub(crate) struct Parts {
+    parts: VecDeque<Bytes>,
+    remaining: usize,
+}
+
+impl Buf for Parts {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        self.parts.front().map_or(&[], |part| &part[..])
+    }
+
+    fn advance(&mut self, mut count: usize) {
+        assert!(count <= self.remaining, "advanced past the end of a chunk");
+        self.remaining -= count;
+        while count > 0 {
+            let front = self.parts.front_mut().expect("bytes remain");
+            if count < front.len() {
+                front.advance(count);
+                return;
+            }
+            count -= front.len();
+            self.parts.pop_front();
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, slices: &mut [std::io::IoSlice<'a>]) -> usize {
+        let mut filled = 0;
+        for (slice, part) in slices.iter_mut().zip(&self.parts) {
+            *slice = std::io::IoSlice::new(part);
+            filled += 1;
+        }
+        filled
     }
 }
 
@@ -504,7 +574,7 @@ impl Drop for RecycledChunk {
 /// to send.
 pub(crate) enum ResponseBody {
     Full(Bytes),
-    Stream(mpsc::Receiver<Bytes>),
+    Stream(mpsc::Receiver<Chunk>),
     File(PathBuf),
 }
 
@@ -558,13 +628,28 @@ mod tests {
         Request::new(Method::GET, "/").with_headers(headers)
     }
 
-    #[test]
-    fn a_blocking_writer_waits_for_room_and_stops_when_the_client_is_gone() {
-        let (response, pipe) = Response::stream(StatusCode::OK, 1);
+    /// The receiving end of a streaming response, and its pipe.
+    fn stream(capacity: usize) -> (mpsc::Receiver<Chunk>, Pipe) {
+        let (response, pipe) = Response::stream(StatusCode::OK, capacity);
         let (_, _, body) = response.into_parts();
-        let ResponseBody::Stream(mut chunks) = body else {
+        let ResponseBody::Stream(chunks) = body else {
             panic!("a streaming body");
         };
+        (chunks, pipe)
+    }
+
+    /// A chunk's bytes, and the parts it came in.
+    fn received(chunk: Option<Chunk>) -> (Vec<u8>, Vec<Bytes>) {
+        let parts = match chunk.expect("a chunk") {
+            Chunk::One(bytes) => vec![bytes],
+            Chunk::Parts(parts) => parts,
+        };
+        (parts.concat(), parts)
+    }
+
+    #[test]
+    fn a_blocking_writer_waits_for_room_and_stops_when_the_client_is_gone() {
+        let (mut chunks, pipe) = stream(1);
         let writer = std::thread::spawn(move || {
             for n in 0..3u8 {
                 pipe.write_blocking(vec![n]).expect("the reader is there");
@@ -572,7 +657,7 @@ mod tests {
             pipe
         });
         for n in 0..3u8 {
-            assert_eq!(chunks.blocking_recv().unwrap(), Bytes::from(vec![n]));
+            assert_eq!(received(chunks.blocking_recv()).0, [n]);
         }
         let pipe = writer.join().unwrap();
         drop(chunks);
@@ -585,51 +670,57 @@ mod tests {
     #[test]
     fn a_pipe_writer_sends_full_chunks_and_the_rest_on_flush() {
         use std::io::Write as _;
-        let (response, pipe) = Response::stream(StatusCode::OK, 8);
-        let (_, _, body) = response.into_parts();
-        let ResponseBody::Stream(mut chunks) = body else {
-            panic!("a streaming body");
-        };
+        let (mut chunks, pipe) = stream(8);
         let mut writer = pipe.into_writer(4);
         writer.write_all(b"ab").unwrap();
         writer.write_all(b"cdef").unwrap();
         writer.write_all(b"g").unwrap();
         writer.flush().unwrap();
         drop(writer);
-        assert_eq!(chunks.blocking_recv().unwrap(), "abcd");
-        assert_eq!(chunks.blocking_recv().unwrap(), "efg");
-        assert_eq!(
-            chunks.blocking_recv(),
-            None,
+        assert_eq!(received(chunks.blocking_recv()).0, b"abcdef");
+        assert_eq!(received(chunks.blocking_recv()).0, b"g");
+        assert!(
+            chunks.blocking_recv().is_none(),
             "dropping the writer ends the body"
         );
     }
 
     #[test]
-    fn a_pipe_writer_reuses_the_buffers_the_connection_has_sent() {
+    fn a_pipe_writer_sends_shared_pieces_uncopied_between_what_is_written() {
         use std::io::Write as _;
-        let (response, pipe) = Response::stream(StatusCode::OK, 8);
-        let (_, _, body) = response.into_parts();
-        let ResponseBody::Stream(mut chunks) = body else {
-            panic!("a streaming body");
-        };
-        let mut writer = pipe.into_writer(4);
-        writer.write_all(b"abcd").unwrap();
-        let first = chunks.blocking_recv().unwrap();
-        let first_buffer = first.as_ptr();
-        drop(first);
-        writer.write_all(b"efgh").unwrap();
-        let second = chunks.blocking_recv().unwrap();
-        assert_eq!(second, "efgh");
-        assert_eq!(second.as_ptr(), first_buffer, "the sent buffer came back");
-        writer.write_all(b"ijkl").unwrap();
-        let third = chunks.blocking_recv().unwrap();
-        assert_eq!(third, "ijkl");
-        assert_ne!(
-            third.as_ptr(),
-            second.as_ptr(),
-            "one still held is not reused"
-        );
+        let (mut chunks, pipe) = stream(8);
+        let mut writer = pipe.into_writer(1000);
+        let piece = Bytes::from(vec![b'x'; SHARED_PIECE_MINIMUM]);
+        let short = Bytes::from_static(b"short");
+        writer.write_all(b"[").unwrap();
+        writer.write_shared(&piece).unwrap();
+        writer.write_shared(&short).unwrap();
+        writer.write_shared(&piece).unwrap();
+        writer.write_all(b"]").unwrap();
+        writer.flush().unwrap();
+        let (bytes, parts) = received(chunks.blocking_recv());
+        let expected = [&b"["[..], &piece, b"short", &piece, b"]"].concat();
+        assert_eq!(bytes, expected);
+        let uncopied = parts.iter().filter(|part| part.as_ptr() == piece.as_ptr());
+        assert_eq!(uncopied.count(), 2, "{parts:?}");
+    }
+
+    #[test]
+    fn a_chunks_parts_are_written_in_order_whatever_the_writes_take() {
+        let chunk = Chunk::Parts(vec![
+            Bytes::from_static(b"ab"),
+            Bytes::new(),
+            Bytes::from_static(b"cde"),
+        ]);
+        assert_eq!(chunk.len(), 5);
+        let mut parts = chunk.into_buf();
+        let mut slices = [std::io::IoSlice::new(&[]); 4];
+        assert_eq!(parts.chunks_vectored(&mut slices), 2);
+        parts.advance(3);
+        assert_eq!(parts.chunk(), b"de");
+        assert_eq!(parts.remaining(), 2);
+        parts.advance(2);
+        assert!(!parts.has_remaining());
     }
 
     #[test]

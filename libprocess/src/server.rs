@@ -38,7 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::http::{Request, Response, ResponseBody, percent_decode};
+use crate::http::{Chunk, Request, Response, ResponseBody, percent_decode};
 use crate::http1::{
     self, BodyFraming, BodyLength, BodyReader, DateCache, Head, HeaderSlots, Refusal,
 };
@@ -320,13 +320,20 @@ async fn write_response(
                 // Small records written in a burst go out in one write;
                 // a large chunk goes out from its own buffer, uncopied.
                 while let Some(chunk) = next {
-                    if chunk.len() < COPIED_CHUNK_BYTES {
-                        http1::write_chunk(head, &chunk);
-                    } else {
-                        http1::write_chunk_size(head, chunk.len());
-                        let mut parts = Buf::chain(&head[..], &chunk[..]).chain(http1::CRLF);
-                        writer.write_all_buf(&mut parts).await?;
-                        head.clear();
+                    let size = chunk.len();
+                    match chunk {
+                        // An empty chunk would end the body.
+                        _ if size == 0 => {}
+                        Chunk::One(data) if size < COPIED_CHUNK_BYTES => {
+                            http1::write_chunk(head, &data);
+                        }
+                        chunk => {
+                            http1::write_chunk_size(head, size);
+                            let mut parts =
+                                Buf::chain(&head[..], chunk.into_buf()).chain(http1::CRLF);
+                            writer.write_all_buf(&mut parts).await?;
+                            head.clear();
+                        }
                     }
                     next = chunks.try_recv().ok();
                 }

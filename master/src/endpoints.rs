@@ -32,7 +32,7 @@
 //! `VIEW_FLAGS` (`403` otherwise), as in Mesos.
 
 use crate::authorization::Viewer;
-use crate::json::{self, Document};
+use crate::json::{self, Body, Document};
 use crate::master::MasterProcess;
 use crate::operator::{queries, render_failed, render_visible, resources};
 use crate::read_view::{self, ReadView};
@@ -82,7 +82,7 @@ fn content_type(jsonp: &Option<String>) -> HeaderValue {
 
 /// The document, as `callback(<json>)` with `?jsonp=callback`.
 fn write_document(
-    out: &mut impl Write,
+    out: &mut impl Body,
     jsonp: Option<&str>,
     document: &Document<'_>,
 ) -> io::Result<()> {

@@ -8,6 +8,7 @@ use crate::agents::{Agent, Agents};
 use crate::authorization::Viewer;
 use crate::read_view::{FrameworkView, ReadView};
 use crate::tasks::TaskRecord;
+use bytes::Bytes;
 use proto::mesos::{MasterInfo, SlaveInfo, Task, TaskState, TaskStatus, framework_info, value};
 use resources::{Ranges, ResourceQuantities, Resources, Set, Value};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -668,11 +669,11 @@ fn framework_summary(framework: &FrameworkView, used: &Resources) -> Map<String,
 }
 
 /// Mesos's `FullFrameworkWriter`, written into `out`: its fields, then its
-/// task lists spliced from the tasks' JSON text ([`TaskRecord::json`]).
+/// task lists spliced from the tasks' JSON text ([`TaskRecord::json_in_list`]).
 fn write_framework(
     view: &ReadView,
     framework: &FrameworkView,
-    out: &mut impl Write,
+    out: &mut impl Body,
 ) -> io::Result<()> {
     let tasks = || view.framework_tasks(framework.id());
     let used = view.framework_used(framework.id());
@@ -747,14 +748,34 @@ fn write_framework(
     object.close()
 }
 
-/// A JSON array of the tasks' JSON text.
+/// A body being written, which may take a piece of text held elsewhere
+/// without copying it: the tasks' JSON, in a streamed body.
+pub trait Body: Write {
+    fn write_shared(&mut self, piece: &Bytes) -> io::Result<()> {
+        self.write_all(piece)
+    }
+}
+
+impl Body for Vec<u8> {}
+
+impl<W: Write> Body for flate2::write::GzEncoder<W> {}
+
+impl Body for libprocess::PipeWriter {
+    fn write_shared(&mut self, piece: &Bytes) -> io::Result<()> {
+        libprocess::PipeWriter::write_shared(self, piece)
+    }
+}
+
+/// A JSON array of the tasks' JSON text, one shared piece per task.
 fn write_tasks<'a>(
-    out: &mut impl Write,
+    out: &mut impl Body,
     tasks: impl Iterator<Item = &'a Arc<TaskRecord>>,
 ) -> io::Result<()> {
-    write_array(out, tasks, |out, task| {
-        out.write_all(task.json().as_bytes())
-    })
+    out.write_all(b"[")?;
+    for (n, task) in tasks.enumerate() {
+        out.write_shared(&task.json_in_list(n == 0))?;
+    }
+    out.write_all(b"]")
 }
 
 /// A JSON array of `items`, each written by `write`.
@@ -825,7 +846,7 @@ impl List {
         }
     }
 
-    fn write(self, view: &ReadView, out: &mut impl Write) -> io::Result<()> {
+    fn write(self, view: &ReadView, out: &mut impl Body) -> io::Result<()> {
         let frameworks = match self {
             List::Agents => {
                 return write_array(out, view.agents.registered.values(), |out, agent| {
@@ -892,7 +913,7 @@ impl<'a> Document<'a> {
     }
 
     /// Writes the document's JSON text to `out`.
-    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+    pub fn write(&self, out: &mut impl Body) -> io::Result<()> {
         match self {
             Document::Value(value) => Ok(serde_json::to_writer(out, value)?),
             Document::Streamed {

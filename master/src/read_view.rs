@@ -31,7 +31,8 @@
 //! taking the cores from the master, and no more bodies are being built at
 //! once than there are cores. What makes a large rendering cheap is the
 //! tasks': each task's JSON is written once per version of the task
-//! ([`TaskRecord::json`]) and copied into every body after that.
+//! ([`TaskRecord::json_in_list`]) and every streamed body after that
+//! sends that text from where it is, uncopied (`PipeWriter::write_shared`).
 //!
 //! Two alternatives were set aside: Mesos's batching (rendering still holds
 //! the master up, for the length of the slowest rendering), and a copy

@@ -30,6 +30,7 @@ use crate::authorization::Check;
 use crate::frameworks::ToScheduler;
 use crate::master::{MasterProcess, time_info};
 use crate::offers::now;
+use bytes::Bytes;
 use libprocess::Context;
 use proto::mesos::internal::{
     ExecutorToFrameworkMessage, ExitedExecutorMessage, FrameworkToExecutorMessage, KillTaskMessage,
@@ -59,7 +60,9 @@ pub(crate) type TaskKey = (String, String);
 #[derive(Debug)]
 pub(crate) struct TaskRecord {
     task: Task,
-    json_text: OnceLock<Box<str>>,
+    /// `,` and the task's JSON: the comma that separates it from the task
+    /// before it in a list, so that a list is written one piece per task.
+    json_text: OnceLock<Bytes>,
     parsed_resources: OnceLock<Resources>,
 }
 
@@ -76,10 +79,23 @@ impl TaskRecord {
         &self.task
     }
 
-    /// Mesos's `json(Task)` of this version, as text.
-    pub fn json(&self) -> &str {
-        self.json_text
-            .get_or_init(|| crate::json::task(&self.task).to_string().into())
+    /// Mesos's `json(Task)` of this version, as an element of a JSON list:
+    /// with the comma before it unless it is the `first`. Shares the text
+    /// (no copy).
+    pub fn json_in_list(&self, first: bool) -> Bytes {
+        let listed = self.listed_json();
+        if first {
+            listed.slice(1..)
+        } else {
+            listed.clone()
+        }
+    }
+
+    fn listed_json(&self) -> &Bytes {
+        self.json_text.get_or_init(|| {
+            let json = crate::json::task(&self.task).to_string();
+            Bytes::from([",", &json].concat())
+        })
     }
 
     /// The task's resources, parsed.
@@ -1559,11 +1575,24 @@ mod tests {
         }
     }
 
+    fn text(task: &TaskRecord) -> String {
+        String::from_utf8(task.json_in_list(true).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_listed_task_is_its_json_with_a_comma_before_all_but_the_first() {
+        let task = TaskRecord::new(staging("f", "t"));
+        let first = text(&task);
+        let json: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert_eq!(json["id"], "t");
+        assert_eq!(task.json_in_list(false), format!(",{first}").as_bytes());
+    }
+
     #[test]
     fn a_changed_task_is_rendered_anew_while_older_views_keep_theirs() {
         let mut tasks = Tasks::default();
         tasks.insert(staging("f", "t"));
-        let json = |table: &TaskTable| table.get("f", "t").unwrap().json().to_owned();
+        let json = |table: &TaskTable| text(table.get("f", "t").unwrap());
         let before = tasks.shared_copy();
         assert!(json(&before).contains("\"TASK_STAGING\""));
 
@@ -1610,7 +1639,7 @@ mod tests {
     fn an_unshared_task_changes_in_place_and_drops_what_was_worked_out() {
         let mut tasks = Tasks::default();
         tasks.insert(staging("f", "t"));
-        let json = |tasks: &Tasks| tasks.tasks.get("f", "t").unwrap().json().to_owned();
+        let json = |tasks: &Tasks| text(tasks.tasks.get("f", "t").unwrap());
         assert!(json(&tasks).contains("\"TASK_STAGING\""));
         tasks.set_state("f", "t", TaskState::TaskKilling);
         assert!(json(&tasks).contains("\"TASK_KILLING\""));

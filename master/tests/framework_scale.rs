@@ -83,5 +83,32 @@ async fn a_hundred_frameworks_run_ten_thousand_tasks_on_a_thousand_agents() {
 
     // The master agrees: every framework removed, no task active or lost.
     wait_for_completion(&cluster.master, FRAMEWORKS).await;
+
+    // `/master/state` lists what it keeps of them (the last 50 frameworks,
+    // `--max_completed_frameworks`, with all their tasks): megabytes
+    // streamed in chunks gathered from each task's stored JSON, the same
+    // document whether gzipped or not.
+    let plain = common::request(&cluster.master, "GET", "/master/state", &[], b"").await;
+    assert_eq!(plain.status, 200);
+    let state = plain.json();
+    let completed = state["completed_frameworks"].as_array().unwrap();
+    assert_eq!(completed.len(), 50);
+    for framework in completed {
+        let tasks = framework["completed_tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), TASKS_PER_FRAMEWORK, "{}", framework["id"]);
+        assert!(tasks.iter().all(|task| task["state"] == "TASK_FINISHED"));
+    }
+    let gzip = [("Accept-Encoding", "gzip")];
+    let gzipped = common::request(&cluster.master, "GET", "/master/state", &gzip, b"").await;
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gzipped.body.as_slice()),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&unzipped).unwrap(),
+        state
+    );
     cluster.stop().await;
 }
