@@ -56,7 +56,11 @@ impl<T> Default for SharedVec<T> {
 
 impl<T: PartialEq> PartialEq for SharedVec<T> {
     fn eq(&self, other: &SharedVec<T>) -> bool {
-        **self == **other
+        let same_entries = match (&self.0, &other.0) {
+            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            _ => false,
+        };
+        same_entries || **self == **other
     }
 }
 
