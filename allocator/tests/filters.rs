@@ -31,6 +31,57 @@ fn a_declined_offer_is_withheld_until_the_filter_expires() {
 }
 
 #[test]
+fn a_run_that_offered_nothing_is_not_repeated_until_something_changes() {
+    let mut allocator = one_framework_one_agent();
+    let start = Instant::now();
+    let offers = allocate(&mut allocator, start);
+    decline_all(&mut allocator, &offers, Some(10.0), start);
+    assert_eq!(
+        allocate(&mut allocator, start + seconds(1)).offer_count(),
+        0
+    );
+    assert_eq!(allocator.allocation_runs(), 2);
+
+    // Nothing changed and no filter expired: the same run would offer
+    // nothing again, and is skipped.
+    assert_eq!(
+        allocate(&mut allocator, start + seconds(2)).offer_count(),
+        0
+    );
+    assert_eq!(allocator.allocation_runs(), 2);
+
+    // An event: the next run is made, and offers what is new.
+    add_agent(&mut allocator, "agent2", "cpus:1;mem:512");
+    assert_eq!(
+        allocate(&mut allocator, start + seconds(3)).offer_count(),
+        1
+    );
+    assert_eq!(allocator.allocation_runs(), 3);
+    let offers = allocate(&mut allocator, start + seconds(4));
+    assert_eq!(
+        offers.offer_count(),
+        0,
+        "agent2's resources are offered already"
+    );
+    assert_eq!(
+        allocate(&mut allocator, start + seconds(5)).offer_count(),
+        0
+    );
+    assert_eq!(
+        allocator.allocation_runs(),
+        4,
+        "idle after a run that offered nothing"
+    );
+
+    // A filter expiring: the run is made, and offers the first agent again.
+    assert_eq!(
+        allocate(&mut allocator, start + seconds(10)).offer_count(),
+        1
+    );
+    assert_eq!(allocator.allocation_runs(), 5);
+}
+
+#[test]
 fn refusing_for_zero_seconds_installs_no_filter() {
     let mut allocator = one_framework_one_agent();
     let now = Instant::now();

@@ -86,15 +86,17 @@ enum Stage {
 }
 
 impl HierarchicalAllocator {
+    /// Allocates `agents`' free resources; true if it offered anything.
     pub(super) fn run(
         &mut self,
         mut agents: Vec<AgentKey>,
         now: Instant,
         sink: &mut dyn OfferSink,
-    ) {
+    ) -> bool {
         if self.paused {
-            return;
+            return false;
         }
+        self.runs += 1;
         self.expire_filters(now);
         self.sync_totals();
         agents.retain(|key| {
@@ -136,8 +138,10 @@ impl HierarchicalAllocator {
             now,
         );
 
+        let offered = !decisions.is_empty();
         self.deliver(decisions, sink);
         self.inverse_offers(&agents, now, sink);
+        offered
     }
 
     fn quota_state(&self) -> QuotaState {

@@ -63,6 +63,14 @@ pub struct HierarchicalAllocator {
     pending: Option<Pending>,
     /// When refusal filters expire, to drop them.
     filter_expiry: BinaryHeap<Reverse<(Instant, FrameworkKey, RoleKey, AgentKey)>>,
+    /// The last batch run offered nothing and no event has come since:
+    /// until one does, or a refusal filter expires, another run would
+    /// offer nothing either, and is skipped. A quiet cluster of 10,000
+    /// agents is not walked every `--allocation_interval` for nothing.
+    idle: bool,
+    /// Runs made (skipped idle ones not counted): Mesos's
+    /// `allocator/mesos/allocation_runs`.
+    runs: u64,
     rng: Rng,
     seed: u64,
 }
@@ -90,10 +98,18 @@ impl HierarchicalAllocator {
             expected_agents: None,
             pending: None,
             filter_expiry: BinaryHeap::new(),
+            idle: false,
+            runs: 0,
             rng: Rng::new(seed),
             seed,
             options,
         }
+    }
+
+    /// How many allocation runs were made: batch runs not skipped as idle,
+    /// and runs over some agents.
+    pub fn allocation_runs(&self) -> u64 {
+        self.runs
     }
 
     pub fn options(&self) -> &Options {
@@ -442,6 +458,21 @@ impl HierarchicalAllocator {
         }
     }
 
+    /// A refusal filter has expired since the last run.
+    fn filter_expired(&self, now: Instant) -> bool {
+        self.filter_expiry
+            .peek()
+            .is_some_and(|Reverse((expires, ..))| *expires <= now)
+    }
+
+    /// Some agent is scheduled for maintenance: its inverse offers depend
+    /// on the time (their filters expire), so no run is skipped.
+    fn under_maintenance(&self) -> bool {
+        self.agents
+            .iter()
+            .any(|(_, agent)| agent.maintenance.is_some())
+    }
+
     fn suppress_roles(&mut self, framework: FrameworkKey, roles: &BTreeSet<String>) {
         for role in roles {
             if let Some(key) = self.roles.get(role)
@@ -571,6 +602,7 @@ fn single_role(resources: &Resources) -> Result<String, AllocatorError> {
 
 impl Allocator for HierarchicalAllocator {
     fn recover(&mut self, expected_agent_count: usize, quotas: &HashMap<String, Quota>) {
+        self.idle = false;
         if quotas.is_empty() {
             return;
         }
@@ -592,6 +624,7 @@ impl Allocator for HierarchicalAllocator {
         active: bool,
         options: FrameworkOptions,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let id = info.id.clone().unwrap_or_default();
         if self.framework_keys.contains_key(&id) {
             return Err(AllocatorError::FrameworkExists(id.value));
@@ -640,6 +673,7 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn remove_framework(&mut self, framework_id: &pb::FrameworkId) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.framework_key(framework_id)?;
         let holdings: Vec<(AgentKey, RoleKey, Resources)> = self
             .agents
@@ -665,6 +699,7 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn activate_framework(&mut self, framework_id: &pb::FrameworkId) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.framework_key(framework_id)?;
         let state = self.frameworks.at_mut(key);
         state.active = true;
@@ -688,6 +723,7 @@ impl Allocator for HierarchicalAllocator {
         &mut self,
         framework_id: &pb::FrameworkId,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.framework_key(framework_id)?;
         self.deactivate(key);
         Ok(())
@@ -698,6 +734,7 @@ impl Allocator for HierarchicalAllocator {
         info: &pb::FrameworkInfo,
         options: FrameworkOptions,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let id = info.id.clone().unwrap_or_default();
         let key = self.framework_key(&id)?;
         let old_roles = self.frameworks.at(key).roles.clone();
@@ -764,6 +801,7 @@ impl Allocator for HierarchicalAllocator {
         total: &Resources,
         used: &HashMap<pb::FrameworkId, Resources>,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let id = info.id.clone().unwrap_or_default();
         if self.agent_keys.contains_key(&id) {
             return Err(AllocatorError::AgentExists(id.value));
@@ -806,6 +844,7 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn remove_agent(&mut self, agent_id: &pb::SlaveId) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         let holdings: Vec<((FrameworkKey, RoleKey), Resources)> = self
             .agents
@@ -844,6 +883,7 @@ impl Allocator for HierarchicalAllocator {
         total: Option<&Resources>,
         capabilities: Option<&[pb::slave_info::Capability]>,
     ) -> Result<bool, AllocatorError> {
+        self.idle = false;
         let id = info.id.clone().unwrap_or_default();
         let key = self.agent_key(&id)?;
         let mut updated = false;
@@ -884,6 +924,7 @@ impl Allocator for HierarchicalAllocator {
         total: &Resources,
         used: &HashMap<pb::FrameworkId, Resources>,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         let grown = self.agents.at(key).total().clone() + total;
         self.set_agent_total(key, grown);
@@ -896,18 +937,21 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn activate_agent(&mut self, agent_id: &pb::SlaveId) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         self.agents.at_mut(key).activated = true;
         Ok(())
     }
 
     fn deactivate_agent(&mut self, agent_id: &pb::SlaveId) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         self.agents.at_mut(key).activated = false;
         Ok(())
     }
 
     fn update_whitelist(&mut self, hostnames: Option<HashSet<String>>) {
+        self.idle = false;
         self.whitelist = hostnames;
     }
 
@@ -916,6 +960,7 @@ impl Allocator for HierarchicalAllocator {
         framework_id: &pb::FrameworkId,
         _requests: &[pb::Request],
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         // Mesos's hierarchical allocator acknowledges requests and ignores
         // them; so do we.
         self.framework_key(framework_id).map(drop)
@@ -928,6 +973,7 @@ impl Allocator for HierarchicalAllocator {
         offered: &Resources,
         conversions: &[ResourceConversion],
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let framework = self.framework_key(framework_id)?;
         let agent = self.agent_key(agent_id)?;
         let role_name = single_role(offered)?;
@@ -965,6 +1011,7 @@ impl Allocator for HierarchicalAllocator {
         agent_id: &pb::SlaveId,
         conversions: &[ResourceConversion],
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         // Only what is available may change: a run may have offered the
         // resources between the master's decision and this call.
@@ -979,6 +1026,7 @@ impl Allocator for HierarchicalAllocator {
         agent_id: &pb::SlaveId,
         unavailability: Option<pb::Unavailability>,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         for (_, framework) in self.frameworks.iter_mut() {
             framework.inverse_offer_filters.remove(&key);
@@ -996,6 +1044,7 @@ impl Allocator for HierarchicalAllocator {
         filters: Option<&pb::Filters>,
         now: Instant,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let framework = self.framework_key(framework_id)?;
         let agent = self.agent_key(agent_id)?;
         let maintenance = self
@@ -1037,6 +1086,7 @@ impl Allocator for HierarchicalAllocator {
         agent_id: &pb::SlaveId,
         resources: &Resources,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.agent_key(agent_id)?;
         self.agents.at_mut(key).allocated += resources;
         for (role, resources) in split_by_role(resources)? {
@@ -1058,6 +1108,7 @@ impl Allocator for HierarchicalAllocator {
         is_allocated: bool,
         now: Instant,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         if resources.is_empty() {
             return Ok(());
         }
@@ -1118,6 +1169,7 @@ impl Allocator for HierarchicalAllocator {
         framework_id: &pb::FrameworkId,
         roles: &BTreeSet<String>,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.framework_key(framework_id)?;
         let roles = if roles.is_empty() {
             self.frameworks.at(key).roles.clone()
@@ -1133,6 +1185,7 @@ impl Allocator for HierarchicalAllocator {
         framework_id: &pb::FrameworkId,
         roles: &BTreeSet<String>,
     ) -> Result<(), AllocatorError> {
+        self.idle = false;
         let key = self.framework_key(framework_id)?;
         let roles = if roles.is_empty() {
             self.frameworks.at(key).roles.clone()
@@ -1145,12 +1198,14 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn update_quota(&mut self, role: &str, quota: Quota) {
+        self.idle = false;
         let key = self.roles.ensure(role);
         self.roles.role_mut(key).quota = quota;
         self.roles.try_remove(key);
     }
 
     fn update_weights(&mut self, weights: &[pb::WeightInfo]) {
+        self.idle = false;
         for info in weights {
             let role = info.role();
             let key = self.roles.ensure(role);
@@ -1161,10 +1216,12 @@ impl Allocator for HierarchicalAllocator {
     }
 
     fn pause(&mut self) {
+        self.idle = false;
         self.paused = true;
     }
 
     fn resume(&mut self) {
+        self.idle = false;
         self.paused = false;
     }
 
@@ -1174,9 +1231,12 @@ impl Allocator for HierarchicalAllocator {
 
     fn allocate(&mut self, now: Instant, sink: &mut dyn OfferSink) {
         self.pending = None;
+        if self.idle && !self.filter_expired(now) && !self.under_maintenance() {
+            return;
+        }
         let mut agents = Vec::with_capacity(self.agent_keys.len());
         agents.extend(self.agents.iter().map(|(key, _)| key));
-        self.run(agents, now, sink);
+        self.idle = !self.run(agents, now, sink);
     }
 
     fn allocate_agents(
