@@ -16,7 +16,8 @@
 //!    finished task has been acknowledged into `completed_tasks`.
 //! 3. Measures `/master/state` over `--samples` sequential requests, then
 //!    runs `--readers` clients pulling `/master/state` in a loop for
-//!    `--seconds` while one client times `/master/health` every 10 ms.
+//!    `--seconds` while one client, on a thread of its own, times
+//!    `/master/health` every 10 ms.
 //!
 //! Everything runs on this machine, the tool included: the load average
 //! is printed with the figures.
@@ -492,6 +493,27 @@ async fn health_under_readers(
             anyhow::Ok(times)
         });
     }
+    // The prober has a thread and runtime of its own, as a separate client
+    // would: on the readers' runtime its requests would wait behind their
+    // tasks, and the figure would be the tool's.
+    let prober = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(time_health(master, deadline))
+    });
+    let health = tokio::task::spawn_blocking(move || prober.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the /master/health prober panicked"))??;
+    let mut pulled = Vec::new();
+    while let Some(times) = readers.join_next().await {
+        pulled.extend(times??);
+    }
+    Ok((health, pulled))
+}
+
+/// Times `/master/health` every 10 ms until `deadline`.
+async fn time_health(master: SocketAddr, deadline: Instant) -> Result<Vec<Duration>> {
     let mut connection = Connection::open(master).await?;
     let mut health = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(10));
@@ -503,11 +525,7 @@ async fn health_under_readers(
         health.push(start.elapsed());
         expect(status, http::StatusCode::OK, &body, "/master/health")?;
     }
-    let mut pulled = Vec::new();
-    while let Some(times) = readers.join_next().await {
-        pulled.extend(times??);
-    }
-    Ok((health, pulled))
+    Ok(health)
 }
 
 /// The `q` quantile (nearest rank) of `times`.

@@ -71,8 +71,7 @@ impl Connection {
         let mut body = response.into_body();
         if status != StatusCode::OK {
             let body = body.collect().await?.to_bytes();
-            expect(status, StatusCode::OK, &body, path)?;
-            bail!("{path}: {status}");
+            return expect(status, StatusCode::OK, &body, path).map(|()| body.len());
         }
         let mut length = 0;
         while let Some(frame) = body.frame().await {
