@@ -20,7 +20,10 @@
 //!    `/master/health` every 10 ms.
 //!
 //! Everything runs on this machine, the tool included: the load average
-//! is printed with the figures.
+//! is printed with the figures. The readers stand for clients on other
+//! machines; here their threads run at `--readers-nice` (10) so that
+//! receiving twenty bodies does not take the cores the master and the
+//! prober need — `--readers-nice=0` measures them sharing the cores alike.
 
 mod client;
 mod framework;
@@ -45,6 +48,8 @@ cargo xtask load-state [flags]
   --readers=N         concurrent /master/state readers (default 20)
   --samples=N         sequential /master/state requests timed (default 20)
   --seconds=N         how long the readers run while /master/health is timed (default 30)
+  --readers-nice=N    the readers' nice value, as clients elsewhere would not
+                      take the master's cores (default 10; 0: as the master)
   --task-duration=D   how long a completed task runs, as mesos-sim's flag (default 1secs)
   --populate-timeout=N  seconds to wait for the tasks (default 1200)
   --no-build          use the release binaries already built
@@ -56,6 +61,7 @@ struct Options {
     completed: usize,
     frameworks: usize,
     readers: usize,
+    readers_nice: i32,
     samples: usize,
     seconds: u64,
     task_duration: String,
@@ -71,6 +77,7 @@ impl Options {
             completed: 100_000,
             frameworks: 10,
             readers: 20,
+            readers_nice: 10,
             samples: 20,
             seconds: 30,
             task_duration: "1secs".to_owned(),
@@ -97,6 +104,11 @@ impl Options {
                 "completed" => options.completed = number()?,
                 "frameworks" => options.frameworks = number()?.max(1),
                 "readers" => options.readers = number()?,
+                "readers-nice" => {
+                    options.readers_nice = value
+                        .parse()
+                        .with_context(|| format!("--{name}: not a nice value"))?;
+                }
                 "samples" => options.samples = number()?.max(1),
                 "seconds" => options.seconds = number()? as u64,
                 "task-duration" => options.task_duration = value.to_owned(),
@@ -309,6 +321,7 @@ async fn benchmark(cluster: &Cluster, options: &Options) -> Result<()> {
         counts.agents, counts.frameworks, counts.tasks, counts.completed_tasks
     );
     println!("load average (1 min): {load_before} before, {load_after} after the measurements");
+    println!("readers' nice value: {}", options.readers_nice);
     println!();
     println!("| measurement | requests | p50 | p99 | max |");
     println!("|---|---|---|---|---|");
@@ -480,9 +493,23 @@ async fn health_under_readers(
     options: &Options,
 ) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
-    let mut readers = tokio::task::JoinSet::new();
+    // The readers stand for clients on other machines: on this one their
+    // threads yield the cores to the master and the prober (`--readers-nice`).
+    let niceness = options.readers_nice;
+    let readers_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("state-reader")
+        .on_thread_start(move || {
+            let me = Some(rustix::thread::gettid());
+            if let Err(error) = rustix::process::setpriority_process(me, niceness) {
+                eprintln!("load-state: readers at the default priority: {error}");
+            }
+        })
+        .enable_all()
+        .build()?;
+    let mut readers = Vec::new();
     for _ in 0..options.readers {
-        readers.spawn(async move {
+        readers.push(readers_runtime.spawn(async move {
             let mut connection = Connection::open(master).await?;
             let mut times = Vec::new();
             while Instant::now() < deadline {
@@ -491,7 +518,7 @@ async fn health_under_readers(
                 times.push(start.elapsed());
             }
             anyhow::Ok(times)
-        });
+        }));
     }
     // The prober has a thread and runtime of its own, as a separate client
     // would: on the readers' runtime its requests would wait behind their
@@ -506,9 +533,10 @@ async fn health_under_readers(
         .await?
         .map_err(|_| anyhow::anyhow!("the /master/health prober panicked"))??;
     let mut pulled = Vec::new();
-    while let Some(times) = readers.join_next().await {
-        pulled.extend(times??);
+    for reader in readers {
+        pulled.extend(reader.await??);
     }
+    readers_runtime.shutdown_background();
     Ok((health, pulled))
 }
 
