@@ -331,4 +331,20 @@ pub trait Allocator: fmt::Debug + Send {
     fn allocate_pending(&mut self, now: Instant, sink: &mut dyn OfferSink) -> bool;
 
     fn has_pending_allocation(&self) -> bool;
+
+    /// How many allocation runs were made (runs skipped because they could
+    /// offer nothing are not counted). The master times a call to
+    /// [`Allocator::allocate`] or [`Allocator::allocate_pending`] as a run
+    /// only when this grew; allocators that do not count runs keep 0.
+    fn allocation_runs(&self) -> u64 {
+        0
+    }
+
+    /// The allocator's figures for `/metrics/snapshot`, as (name, value)
+    /// pairs under the names Mesos gives them (`allocator/...`), read when
+    /// a snapshot is taken. `&mut` lets an allocator bring figures it keeps
+    /// lazily up to date first. Allocators without figures publish none.
+    fn metrics(&mut self) -> Vec<(String, f64)> {
+        Vec::new()
+    }
 }

@@ -17,6 +17,9 @@
 //! # }
 //! ```
 //!
+//! Figures whose names come and go (one per role, say) are registered as a
+//! family with [`Metrics::gauges_fn`], read whole at each snapshot.
+//!
 //! The snapshot is one flat JSON object of `"name": number`, keys sorted,
 //! numbers as doubles (`1.0`). A timer named `x_ms` shows its last value in
 //! milliseconds as `x_ms` plus `x_ms/count`, `/max`, `/min`, `/p50`, `/p90`,
@@ -60,7 +63,11 @@ enum Metric {
     Counter(Counter),
     Gauge(Gauge),
     Timer(Timer),
+    Gauges(ReadGauges),
 }
+
+/// Reads a family of gauges: their names and values as of now.
+type ReadGauges = Arc<dyn Fn() -> Vec<(String, f64)> + Send + Sync>;
 
 impl Metrics {
     /// The counter called `name`, registering it if new. Registering a name
@@ -96,6 +103,20 @@ impl Metrics {
     pub fn gauge_fn(&self, name: &str, read: impl Fn() -> f64 + Send + Sync + 'static) {
         let gauge = Gauge(GaugeSource::Read(Arc::new(read)));
         self.write().insert(name.to_owned(), Metric::Gauge(gauge));
+    }
+
+    /// Registers, under the key `family`, gauges whose names and values are
+    /// all read from `read` at snapshot time: for figures whose set of
+    /// names changes (one per role, say). Replaces any metric keyed
+    /// `family`; [`Metrics::remove`] of `family` removes them all. `read`
+    /// must not block for long and must not register metrics.
+    pub fn gauges_fn(
+        &self,
+        family: &str,
+        read: impl Fn() -> Vec<(String, f64)> + Send + Sync + 'static,
+    ) {
+        self.write()
+            .insert(family.to_owned(), Metric::Gauges(Arc::new(read)));
     }
 
     /// The timer called `name`, registering it if new. Mesos names timers
@@ -139,6 +160,9 @@ impl Metrics {
                     }
                 }
                 Metric::Timer(timer) => timer.report(name, &mut snapshot),
+                Metric::Gauges(read) => {
+                    snapshot.extend(read().into_iter().filter(|(_, value)| !value.is_nan()))
+                }
             }
         }
         snapshot

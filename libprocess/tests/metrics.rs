@@ -50,6 +50,42 @@ fn the_registry_renders_like_mesos() {
     assert_eq!(parsed.len(), snapshot.len());
 }
 
+#[test]
+fn a_family_of_gauges_is_read_whole_at_each_snapshot() {
+    let metrics = libprocess::Metrics::default();
+    let roles = std::sync::Arc::new(std::sync::Mutex::new(vec!["web"]));
+    let read = std::sync::Arc::clone(&roles);
+    metrics.gauges_fn("allocator/", move || {
+        let mut family = vec![("allocator/unreadable".to_owned(), f64::NAN)];
+        family.extend(
+            read.lock()
+                .unwrap()
+                .iter()
+                .map(|role| (format!("allocator/roles/{role}/shares/dominant"), 0.5)),
+        );
+        family
+    });
+    let snapshot = metrics.snapshot();
+    assert_eq!(snapshot["allocator/roles/web/shares/dominant"], 0.5);
+    assert!(!snapshot.contains_key("allocator/unreadable"));
+
+    // The names follow what the family reads now.
+    *roles.lock().unwrap() = vec!["batch"];
+    let snapshot = metrics.snapshot();
+    assert!(!snapshot.contains_key("allocator/roles/web/shares/dominant"));
+    assert_eq!(snapshot["allocator/roles/batch/shares/dominant"], 0.5);
+    assert!(
+        metrics
+            .prometheus_text()
+            .contains("# TYPE allocator_roles_batch_shares_dominant gauge\n"),
+        "{}",
+        metrics.prometheus_text()
+    );
+
+    metrics.remove("allocator/");
+    assert!(metrics.snapshot().is_empty());
+}
+
 #[tokio::test]
 async fn metrics_are_served_in_prometheus_text_format() {
     let runtime = common::start().await;

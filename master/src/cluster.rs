@@ -127,10 +127,10 @@ impl MasterProcess {
                 role: Some(role.clone()),
             })
             .collect();
-        self.allocator.update_weights(&weights);
+        self.allocator.lock().update_weights(&weights);
         for (role, config) in &self.cluster.quotas {
             match allocator::Quota::from_config(config) {
-                Ok(quota) => self.allocator.update_quota(role, quota),
+                Ok(quota) => self.allocator.lock().update_quota(role, quota),
                 Err(error) => tracing::error!(%role, %error, "ignoring a recovered quota"),
             }
         }

@@ -335,7 +335,7 @@ impl MasterBuilder {
             state: state.clone(),
             contender: Arc::clone(&contender),
             detector: Arc::clone(&detector),
-            allocator,
+            allocator: metrics::SharedAllocator::publish(allocator, runtime.metrics()),
             hooks: hooks.clone(),
             limiter: Arc::clone(&agent_removal_limiter),
             metrics: metrics::MasterMetrics::register(runtime.metrics(), std::time::Instant::now()),

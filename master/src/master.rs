@@ -52,13 +52,12 @@ use crate::authentication::Authentications;
 use crate::authorization::Check;
 use crate::cluster::ClusterSettings;
 use crate::frameworks::{Frameworks, SchedulerMetrics};
-use crate::metrics::MasterMetrics;
+use crate::metrics::{MasterMetrics, SharedAllocator};
 use crate::observer::{AgentObserver, ObserverConfig, send_ping};
 use crate::offers::Offers;
 use crate::operator::OperatorState;
 use crate::tasks::{Tasks, is_terminal};
 use crate::{endpoints, validation};
-use allocator::Allocator;
 use authorizer::Authorizer;
 use detector::{Candidacy, DetectorError, MasterContender, MasterDetector};
 use flags::MasterFlags;
@@ -102,7 +101,7 @@ pub(crate) struct Parts {
     pub state: State,
     pub contender: Arc<dyn MasterContender>,
     pub detector: Arc<dyn MasterDetector>,
-    pub allocator: Box<dyn Allocator>,
+    pub allocator: SharedAllocator,
     pub hooks: HookManager,
     pub limiter: Arc<dyn RateLimiter>,
     pub metrics: MasterMetrics,
@@ -123,7 +122,7 @@ pub(crate) struct MasterProcess {
     detector: Arc<dyn MasterDetector>,
     registrar: Option<Registrar>,
     recovering: bool,
-    pub(crate) allocator: Box<dyn Allocator>,
+    pub(crate) allocator: SharedAllocator,
     pub(crate) agents: Agents,
     pub(crate) frameworks: Frameworks,
     pub(crate) offers: Offers,
@@ -381,8 +380,12 @@ impl MasterProcess {
             store_timeout: self.flags.registry_store_timeout.to_std(),
         };
         let master = ctx.handle();
+        let state_store = self.metrics.registrar.state_store.clone();
         tokio::spawn(async move {
-            let recovered = Registrar::recover(state, info, config).await;
+            let recovered = Registrar::recover_observed(state, info, config, move |elapsed| {
+                state_store.record(elapsed)
+            })
+            .await;
             master.dispatch(move |master, ctx| master.recovered(ctx, recovered));
         });
     }
@@ -428,7 +431,7 @@ impl MasterProcess {
                 .gone
                 .insert(gone.id.value.clone(), gone.timestamp);
         }
-        self.allocator.recover(agents.len(), &HashMap::new());
+        self.allocator.lock().recover(agents.len(), &HashMap::new());
 
         let expected: Vec<SlaveInfo> = agents.iter().map(|a| a.info.clone()).collect();
         self.recovered_agents_timer = Some(ctx.delay(
@@ -436,6 +439,7 @@ impl MasterProcess {
             move |master: &mut Self, ctx| master.recovered_agents_timeout(ctx, expected),
         ));
         self.schedule_registry_gc(ctx);
+        self.metrics.registrar.recovered(&registrar);
         self.registrar = Some(registrar.clone());
         self.recover_cluster(ctx, &registry);
         let master = ctx.handle();
@@ -844,10 +848,13 @@ impl MasterProcess {
     fn add_agent(&mut self, ctx: &Context<Self>, agent: Agent) {
         ctx.link(&agent.pid);
         let used = used_by_framework(&agent);
-        if let Err(error) =
-            self.allocator
-                .add_agent(&agent.info, &agent.capabilities, None, &agent.total, &used)
-        {
+        if let Err(error) = self.allocator.lock().add_agent(
+            &agent.info,
+            &agent.capabilities,
+            None,
+            &agent.total,
+            &used,
+        ) {
             tracing::error!(agent = agent.id(), %error, "the allocator refused the agent");
         }
         let id = agent.id().to_owned();
@@ -1106,10 +1113,11 @@ impl MasterProcess {
         agent
             .observer
             .dispatch(move |observer, _| observer.reconnect(observed));
-        if let Err(error) =
-            self.allocator
-                .update_agent(&agent.info, Some(&agent.total), Some(&agent.capabilities))
-        {
+        if let Err(error) = self.allocator.lock().update_agent(
+            &agent.info,
+            Some(&agent.total),
+            Some(&agent.capabilities),
+        ) {
             tracing::error!(agent = %id, %error, "the allocator refused the agent's update");
         }
         let resend_checkpointed =
@@ -1134,6 +1142,7 @@ impl MasterProcess {
             }
             if let Err(error) = self
                 .allocator
+                .lock()
                 .activate_agent(&SlaveId { value: id.clone() })
             {
                 tracing::error!(agent = %id, %error, "the allocator cannot activate the agent");
@@ -1223,9 +1232,10 @@ impl MasterProcess {
         }
         agent.resource_providers = providers;
         tracing::info!(agent = %id, resources = %agent.total, "received update of agent");
-        if let Err(error) = self
-            .allocator
-            .update_agent(&agent.info, Some(&agent.total), None)
+        if let Err(error) =
+            self.allocator
+                .lock()
+                .update_agent(&agent.info, Some(&agent.total), None)
         {
             tracing::error!(agent = %id, %error, "the allocator refused the agent's update");
         }
@@ -1287,7 +1297,7 @@ impl MasterProcess {
         };
         tracing::info!(agent = id, "deactivating agent");
         agent.active = false;
-        if let Err(error) = self.allocator.deactivate_agent(&SlaveId {
+        if let Err(error) = self.allocator.lock().deactivate_agent(&SlaveId {
             value: id.to_owned(),
         }) {
             tracing::error!(agent = id, %error, "the allocator cannot deactivate the agent");
@@ -1461,7 +1471,7 @@ impl MasterProcess {
     /// [`Self::agent_lost`]), stops its health checks and tells the hooks.
     pub(crate) fn forget_agent(&mut self, ctx: &mut Context<Self>, id: &str, unreachable: bool) {
         self.agent_lost(ctx, id, unreachable);
-        if let Err(error) = self.allocator.remove_agent(&SlaveId {
+        if let Err(error) = self.allocator.lock().remove_agent(&SlaveId {
             value: id.to_owned(),
         }) {
             tracing::error!(agent = id, %error, "the allocator did not know the agent");

@@ -1,11 +1,21 @@
-//! The master's figures under Mesos's names (`master/...`), published in the
-//! runtime's metrics registry so that `/metrics/snapshot` shows them.
+//! The master's figures under Mesos's names (`master/...`), and those of
+//! the stages it drives (`allocator/...`, `registrar/...`), published in
+//! the runtime's metrics registry so that `/metrics/snapshot` shows them.
 //!
 //! Counters are bumped where Mesos bumps them; the agent gauges
 //! (`master/slaves_active`, ...) are recomputed by the master process after
 //! every change to its agents, so reading them never touches its state.
+//!
+//! The allocator's figures are read from the allocator itself when a
+//! snapshot is taken ([`SharedAllocator`]), as Mesos's pull gauges are;
+//! the master times the allocation runs it asks for. The Registrar's are
+//! read from its handle once recovery has started it ([`RegistrarGauges`]),
+//! and it reports each store's duration to `registrar/state_store_ms`.
 
-use libprocess::{Counter, Gauge, Metrics};
+use allocator::Allocator;
+use libprocess::{Counter, Gauge, MetricTimer, Metrics};
+use registry::Registrar;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -32,6 +42,12 @@ pub(crate) struct MasterMetrics {
     pub slaves_connected: Gauge,
     pub slaves_disconnected: Gauge,
     pub slaves_unreachable: Gauge,
+    /// `allocator/mesos/allocation_run_ms`: how long each run took.
+    pub allocation_run: MetricTimer,
+    /// `allocator/mesos/allocation_run_latency_ms`: from when a run was
+    /// due (batch) or asked for (prompt) to when it started.
+    pub allocation_run_latency: MetricTimer,
+    pub registrar: RegistrarGauges,
 }
 
 /// The agent gauges' values, as the master computes them.
@@ -74,6 +90,9 @@ impl MasterMetrics {
             slaves_connected: gauge("slaves_connected"),
             slaves_disconnected: gauge("slaves_disconnected"),
             slaves_unreachable: gauge("slaves_unreachable"),
+            allocation_run: metrics.timer("allocator/mesos/allocation_run_ms"),
+            allocation_run_latency: metrics.timer("allocator/mesos/allocation_run_latency_ms"),
+            registrar: RegistrarGauges::register(metrics),
         }
     }
 
@@ -83,5 +102,83 @@ impl MasterMetrics {
         self.slaves_connected.set(counts.connected as f64);
         self.slaves_disconnected.set(counts.disconnected as f64);
         self.slaves_unreachable.set(counts.unreachable as f64);
+    }
+}
+
+/// The master's allocator, shared with `/metrics/snapshot`.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedAllocator(Arc<Mutex<Box<dyn Allocator>>>);
+
+impl SharedAllocator {
+    /// Wraps `allocator` and publishes its figures ([`Allocator::metrics`])
+    /// as a family read at each snapshot: the values are the allocator's as
+    /// the snapshot is taken, the role names those it knows then.
+    pub fn publish(allocator: Box<dyn Allocator>, metrics: &Metrics) -> SharedAllocator {
+        let shared = SharedAllocator(Arc::new(Mutex::new(allocator)));
+        let read = shared.clone();
+        metrics.gauges_fn("allocator/", move || read.lock().metrics());
+        shared
+    }
+
+    /// The allocator, for one call. The master never holds it across an
+    /// await nor while registering metrics, so a snapshot waits at most for
+    /// the call in progress (an allocation run, say), as Mesos's waits for
+    /// the allocator's queue.
+    pub fn lock(&self) -> MutexGuard<'_, Box<dyn Allocator>> {
+        // A panic in the allocator takes the master down; a snapshot taken
+        // meanwhile may still read the figures.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// `registrar/queued_operations`, `registrar/registry_size_bytes` and
+/// `registrar/state_fetch_ms`, read from the Registrar; the store timer
+/// `registrar/state_store_ms` it reports to.
+#[derive(Debug, Clone)]
+pub(crate) struct RegistrarGauges {
+    registrar: Arc<Mutex<Option<Registrar>>>,
+    pub state_store: MetricTimer,
+}
+
+impl RegistrarGauges {
+    fn register(metrics: &Metrics) -> RegistrarGauges {
+        let registrar: Arc<Mutex<Option<Registrar>>> = Arc::default();
+        // Before recovery there is no registry: Mesos's size gauge fails
+        // and is left out, as is a fetch timer never stopped (NaN).
+        let read = |unrecovered: f64, figure: fn(registry::RegistrarMetrics) -> f64| {
+            let registrar = Arc::clone(&registrar);
+            move || {
+                registrar
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .as_ref()
+                    .map_or(unrecovered, |registrar| figure(registrar.metrics()))
+            }
+        };
+        metrics.gauge_fn(
+            "registrar/queued_operations",
+            read(0.0, |figures| figures.queued_operations as f64),
+        );
+        metrics.gauge_fn(
+            "registrar/registry_size_bytes",
+            read(f64::NAN, |figures| figures.registry_size_bytes as f64),
+        );
+        // Mesos's fetch timer keeps no statistics: its last value only.
+        metrics.gauge_fn(
+            "registrar/state_fetch_ms",
+            read(f64::NAN, |figures| figures.state_fetch.as_secs_f64() * 1e3),
+        );
+        RegistrarGauges {
+            registrar,
+            state_store: metrics.timer("registrar/state_store_ms"),
+        }
+    }
+
+    /// The Registrar is running: its figures are published from now on.
+    pub fn recovered(&self, registrar: &Registrar) {
+        *self
+            .registrar
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(registrar.clone());
     }
 }

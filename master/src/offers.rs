@@ -16,7 +16,7 @@
 
 use crate::frameworks::{Framework, ToScheduler};
 use crate::master::MasterProcess;
-use allocator::{CollectedOffers, Offer as Allocation};
+use allocator::{Allocator, CollectedOffers, Offer as Allocation};
 use libprocess::{Context, Timer};
 use proto::mesos::internal::{
     InverseOffersMessage, RescindInverseOfferMessage, RescindResourceOfferMessage,
@@ -85,15 +85,20 @@ impl MasterProcess {
     /// Starts the batch allocations, once recovered.
     pub(crate) fn start_allocation(&mut self, ctx: &Context<Self>) {
         let interval = self.flags.allocation_interval.to_std();
-        ctx.delay(interval, |master: &mut Self, ctx| {
-            master.batch_allocation(ctx);
+        let due = now() + interval;
+        ctx.delay(interval, move |master: &mut Self, ctx| {
+            master.batch_allocation(ctx, due);
         });
     }
 
-    fn batch_allocation(&mut self, ctx: &mut Context<Self>) {
-        let mut decided = CollectedOffers::default();
-        self.allocator.allocate(now(), &mut decided);
-        self.make_offers(ctx, decided);
+    fn batch_allocation(&mut self, ctx: &mut Context<Self>, due: Instant) {
+        let decided = self.timed_allocation(due, |allocator, decided| {
+            allocator.allocate(now(), decided);
+            true
+        });
+        if let Some(decided) = decided {
+            self.make_offers(ctx, decided);
+        }
         self.start_allocation(ctx);
     }
 
@@ -103,13 +108,41 @@ impl MasterProcess {
             return;
         }
         self.offers.prompt_queued = true;
-        ctx.handle().dispatch(|master: &mut Self, ctx| {
+        let asked = now();
+        ctx.handle().dispatch(move |master: &mut Self, ctx| {
             master.offers.prompt_queued = false;
-            let mut decided = CollectedOffers::default();
-            if master.allocator.allocate_pending(now(), &mut decided) {
+            let decided = master.timed_allocation(asked, |allocator, decided| {
+                allocator.allocate_pending(now(), decided)
+            });
+            if let Some(decided) = decided {
                 master.make_offers(ctx, decided);
             }
         });
+    }
+
+    /// Calls `allocate` (false: nothing was pending) and, when the
+    /// allocator counted a run, records `allocator/mesos/allocation_run_ms`
+    /// and `allocation_run_latency_ms` (since `due`), as Mesos's allocator
+    /// does for the runs it makes.
+    fn timed_allocation(
+        &mut self,
+        due: Instant,
+        allocate: impl FnOnce(&mut dyn Allocator, &mut CollectedOffers) -> bool,
+    ) -> Option<CollectedOffers> {
+        let started = now();
+        let mut decided = CollectedOffers::default();
+        let mut allocator = self.allocator.lock();
+        let runs = allocator.allocation_runs();
+        let allocated = allocate(allocator.as_mut(), &mut decided);
+        let ran = allocator.allocation_runs() > runs;
+        drop(allocator);
+        if ran {
+            self.metrics.allocation_run.record(now() - started);
+            self.metrics
+                .allocation_run_latency
+                .record(started.saturating_duration_since(due));
+        }
+        allocated.then_some(decided)
     }
 
     /// Mesos's `Master::offer`: turns the allocator's decisions into offers.
@@ -331,7 +364,7 @@ impl MasterProcess {
                 framework_id: framework_pb.clone(),
                 timestamp: crate::master::time_info(std::time::SystemTime::now()),
             };
-            if let Err(error) = self.allocator.update_inverse_offer(
+            if let Err(error) = self.allocator.lock().update_inverse_offer(
                 &SlaveId { value: agent_id },
                 &framework_pb,
                 Some(status),
@@ -380,7 +413,7 @@ impl MasterProcess {
         resources: &Resources,
         filters: Option<&Filters>,
     ) {
-        if let Err(error) = self.allocator.recover_resources(
+        if let Err(error) = self.allocator.lock().recover_resources(
             framework_id,
             agent_id,
             resources,
@@ -535,7 +568,7 @@ impl MasterProcess {
                 .retain(|role| !roles.contains(role));
         }
         let id = framework.framework_id();
-        if let Err(error) = self.allocator.revive_offers(&id, &roles) {
+        if let Err(error) = self.allocator.lock().revive_offers(&id, &roles) {
             tracing::error!(framework = framework_id, %error, "the allocator refused REVIVE");
         }
         self.allocate_soon(ctx);
@@ -556,7 +589,7 @@ impl MasterProcess {
             framework.suppressed_roles.extend(roles.iter().cloned());
         }
         let id = framework.framework_id();
-        if let Err(error) = self.allocator.suppress_offers(&id, &roles) {
+        if let Err(error) = self.allocator.lock().suppress_offers(&id, &roles) {
             tracing::error!(framework = framework_id, %error, "the allocator refused SUPPRESS");
         }
     }

@@ -324,7 +324,7 @@ impl MasterProcess {
         // Outstanding offers go back: the new instance knows none of them.
         self.remove_framework_offers(ctx, &id.value, reconnecting);
         if (roles_changed || !reconnecting)
-            && let Err(error) = self.allocator.update_framework(&info, options)
+            && let Err(error) = self.allocator.lock().update_framework(&info, options)
         {
             tracing::error!(framework = %id.value, %error, "the allocator refused the framework's update");
         }
@@ -372,7 +372,11 @@ impl MasterProcess {
             suppressed_roles: update.suppressed_roles.iter().cloned().collect(),
             offer_constraints: None,
         };
-        if let Err(error) = self.allocator.update_framework(&info, options.clone()) {
+        if let Err(error) = self
+            .allocator
+            .lock()
+            .update_framework(&info, options.clone())
+        {
             tracing::error!(framework = %id, %error, "the allocator refused the framework's update");
         }
         let roles = roles_of(&info);
@@ -429,9 +433,10 @@ impl MasterProcess {
             suppressed_roles: framework.suppressed_roles.clone(),
             offer_constraints: None,
         };
-        if let Err(error) = self
-            .allocator
-            .add_framework(&framework.info, &used, true, options)
+        if let Err(error) =
+            self.allocator
+                .lock()
+                .add_framework(&framework.info, &used, true, options)
         {
             tracing::error!(framework = %id, %error, "the allocator refused the framework");
         }
@@ -515,7 +520,7 @@ impl MasterProcess {
         if !framework.active {
             framework.active = true;
             let framework_id = framework.framework_id();
-            if let Err(error) = self.allocator.activate_framework(&framework_id) {
+            if let Err(error) = self.allocator.lock().activate_framework(&framework_id) {
                 tracing::error!(framework = id, %error, "the allocator cannot activate the framework");
             }
         }
@@ -536,7 +541,7 @@ impl MasterProcess {
         if framework.active {
             framework.active = false;
             let framework_id = framework.framework_id();
-            if let Err(error) = self.allocator.deactivate_framework(&framework_id) {
+            if let Err(error) = self.allocator.lock().deactivate_framework(&framework_id) {
                 tracing::error!(framework = id, %error, "the allocator cannot deactivate the framework");
             }
         }
@@ -655,7 +660,7 @@ impl MasterProcess {
             self.update_task(id, &task_id, &update);
             self.remove_task(id, &task_id);
         }
-        if let Err(error) = self.allocator.remove_framework(&framework_id) {
+        if let Err(error) = self.allocator.lock().remove_framework(&framework_id) {
             tracing::error!(framework = id, %error, "the allocator did not know the framework");
         }
         if let Some(mut framework) = self.frameworks.remove(id) {

@@ -904,6 +904,7 @@ impl MasterProcess {
         };
         if let Err(error) = self
             .allocator
+            .lock()
             .transition_offered_to_allocated(&agent, &used)
         {
             tracing::error!(%error, "the allocator refused the launched executor's resources");
@@ -956,6 +957,7 @@ impl MasterProcess {
         let used = Resources::from_protos(&task.resources).unwrap_or_default();
         if let Err(error) = self
             .allocator
+            .lock()
             .transition_offered_to_allocated(&task.slave_id, &used)
         {
             tracing::error!(%error, "the allocator refused the launched task's resources");
@@ -1085,10 +1087,14 @@ impl MasterProcess {
         if transitioned {
             let resources = Resources::from_protos(&task.resources).unwrap_or_default();
             let (framework, agent) = (task.framework_id.clone(), task.slave_id.clone());
-            if let Err(error) =
-                self.allocator
-                    .recover_resources(&framework, &agent, &resources, None, true, now())
-            {
+            if let Err(error) = self.allocator.lock().recover_resources(
+                &framework,
+                &agent,
+                &resources,
+                None,
+                true,
+                now(),
+            ) {
                 tracing::error!(%error, "the allocator refused the ended task's resources");
             }
             let metrics = &self.scheduler_metrics;
@@ -1115,7 +1121,7 @@ impl MasterProcess {
         };
         if !is_terminal(task.state()) && task.state() != TaskState::TaskUnreachable {
             let resources = Resources::from_protos(&task.resources).unwrap_or_default();
-            if let Err(error) = self.allocator.recover_resources(
+            if let Err(error) = self.allocator.lock().recover_resources(
                 &task.framework_id,
                 &task.slave_id,
                 &resources,
@@ -1494,7 +1500,7 @@ impl MasterProcess {
         // Its resources are free again, as Mesos's `removeExecutor`.
         if let Some(executor) = exited {
             let resources = Resources::from_protos(&executor.resources).unwrap_or_default();
-            if let Err(error) = self.allocator.recover_resources(
+            if let Err(error) = self.allocator.lock().recover_resources(
                 &message.framework_id,
                 &message.slave_id,
                 &resources,
@@ -1540,7 +1546,7 @@ impl MasterProcess {
         let id = FrameworkId {
             value: framework_id.to_owned(),
         };
-        if let Err(error) = self.allocator.request_resources(&id, requests) {
+        if let Err(error) = self.allocator.lock().request_resources(&id, requests) {
             tracing::warn!(framework = framework_id, %error, "the allocator refused the request");
         }
     }

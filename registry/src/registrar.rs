@@ -118,6 +118,18 @@ impl Registrar {
         master: MasterInfo,
         config: RegistrarConfig,
     ) -> Result<(Registrar, Registry), RegistrarError> {
+        Registrar::recover_observed(state, master, config, |_| {}).await
+    }
+
+    /// [`Registrar::recover`], calling `on_store` with the duration of
+    /// every successful store of the registry, recovery's included: the
+    /// master keeps `registrar/state_store_ms`'s statistics with it.
+    pub async fn recover_observed(
+        state: State,
+        master: MasterInfo,
+        config: RegistrarConfig,
+        on_store: impl Fn(Duration) + Send + Sync + 'static,
+    ) -> Result<(Registrar, Registry), RegistrarError> {
         let started = Instant::now();
         let variable = timeout(config.fetch_timeout, state.fetch(REGISTRY_VARIABLE))
             .await
@@ -148,6 +160,7 @@ impl Registrar {
             working: Working::new(registry),
             config,
             shared: Arc::clone(&shared),
+            on_store: Box::new(on_store),
         };
         actor.store().await?;
         tracing::info!("recovered the registrar");
@@ -255,6 +268,7 @@ struct Actor {
     working: Working,
     config: RegistrarConfig,
     shared: Arc<Shared>,
+    on_store: Box<dyn Fn(Duration) + Send + Sync>,
 }
 
 impl Actor {
@@ -333,6 +347,7 @@ impl Actor {
             metrics.state_store = elapsed;
             metrics.stores += 1;
         });
+        (self.on_store)(elapsed);
         Ok(())
     }
 }

@@ -121,3 +121,29 @@ async fn metrics_report_the_stored_registry_size() {
     assert_eq!(metrics.queued_operations, 0);
     assert_eq!(metrics.stores, 4);
 }
+
+#[tokio::test]
+async fn every_store_is_reported_to_the_observer() {
+    let observed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = std::sync::Arc::clone(&observed);
+    let state = registry::State::new(std::sync::Arc::new(state::InMemoryStorage::new()));
+    let (registrar, _) = Registrar::recover_observed(
+        state,
+        master("master"),
+        registry::RegistrarConfig::default(),
+        move |_elapsed| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        },
+    )
+    .await
+    .unwrap();
+    for n in 0..2 {
+        registrar
+            .apply(Operation::AdmitAgent(agent(n)))
+            .await
+            .unwrap();
+    }
+    // Recovery's store and one per batch, as `stores` counts them.
+    assert_eq!(observed.load(std::sync::atomic::Ordering::Relaxed), 3);
+    assert_eq!(registrar.metrics().stores, 3);
+}

@@ -1,6 +1,7 @@
 //! [`HierarchicalAllocator`]: Mesos's HierarchicalDRF allocator.
 
 mod allocate;
+mod metrics;
 mod open;
 mod state;
 
@@ -104,12 +105,6 @@ impl HierarchicalAllocator {
             seed,
             options,
         }
-    }
-
-    /// How many allocation runs were made: batch runs not skipped as idle,
-    /// and runs over some agents.
-    pub fn allocation_runs(&self) -> u64 {
-        self.runs
     }
 
     pub fn options(&self) -> &Options {
@@ -1270,5 +1265,15 @@ impl Allocator for HierarchicalAllocator {
 
     fn has_pending_allocation(&self) -> bool {
         self.pending.is_some()
+    }
+
+    /// Batch runs not skipped as idle, and runs over some agents.
+    fn allocation_runs(&self) -> u64 {
+        self.runs
+    }
+
+    fn metrics(&mut self) -> Vec<(String, f64)> {
+        self.sync_totals();
+        self.figures()
     }
 }

@@ -166,6 +166,10 @@ impl Order for DrfOrder {
         self.dirty = true;
     }
 
+    fn dominant_share(&self, tree: &Tree, id: NodeId) -> Option<f64> {
+        Some(self.share(tree, id))
+    }
+
     fn sort(&mut self, tree: &Tree) {
         if self.dirty {
             self.resort(tree);

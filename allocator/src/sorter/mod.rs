@@ -31,7 +31,7 @@ use resources::ResourceQuantities;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::ControlFlow;
-use tree::{Node, ROOT, Tree};
+use tree::{Node, NodeId, ROOT, Tree};
 
 /// A sorter's handle for one client, chosen by the caller (the allocator
 /// uses its dense role or framework keys).
@@ -98,6 +98,11 @@ pub trait Sorter: fmt::Debug + Send {
     /// Everything allocated to all clients.
     fn total_allocation(&self) -> &ResourceQuantities;
 
+    /// The client's dominant share over its weight against the pool last
+    /// set, for sorters that order by it (DRF); `None` for others and for
+    /// unknown clients.
+    fn dominant_share(&self, client: ClientId) -> Option<f64>;
+
     /// The pool that shares are fractions of (the cluster's scalar total).
     fn set_total(&mut self, total: &ResourceQuantities);
 
@@ -139,6 +144,9 @@ pub trait Order: fmt::Debug + Send {
 
     /// The pool changed.
     fn set_total(&mut self, total: &ResourceQuantities);
+
+    /// The node's dominant share over its weight, if this order has one.
+    fn dominant_share(&self, tree: &Tree, id: NodeId) -> Option<f64>;
 
     fn sort(&mut self, tree: &Tree);
 
@@ -241,6 +249,11 @@ impl<O: Order> Sorter for TreeSorter<O> {
 
     fn total_allocation(&self) -> &ResourceQuantities {
         &self.tree.node(ROOT).allocation
+    }
+
+    fn dominant_share(&self, client: ClientId) -> Option<f64> {
+        let id = self.tree.leaf(client)?;
+        self.order.dominant_share(&self.tree, id)
     }
 
     fn set_total(&mut self, total: &ResourceQuantities) {

@@ -54,6 +54,11 @@ impl Order for RandomOrder {
         // Shares play no part in a random order.
     }
 
+    fn dominant_share(&self, _tree: &Tree, _id: NodeId) -> Option<f64> {
+        // Mesos's random sorter publishes no shares either.
+        None
+    }
+
     fn sort(&mut self, tree: &Tree) {
         self.order = self.shuffle_below(tree, ROOT);
     }

@@ -273,10 +273,12 @@ impl MasterProcess {
         let framework_pb = FrameworkId {
             value: framework_id.to_owned(),
         };
-        if let Err(error) =
-            self.allocator
-                .update_allocation(&framework_pb, &agent_pb, available, &conversions)
-        {
+        if let Err(error) = self.allocator.lock().update_allocation(
+            &framework_pb,
+            &agent_pb,
+            available,
+            &conversions,
+        ) {
             tracing::error!(framework = framework_id, %error, "the allocator refused the operation");
             return;
         }
@@ -457,7 +459,11 @@ impl MasterProcess {
                 break;
             }
         }
-        if let Err(error) = self.allocator.update_available(&agent_pb, &conversions) {
+        if let Err(error) = self
+            .allocator
+            .lock()
+            .update_available(&agent_pb, &conversions)
+        {
             return Response::text(StatusCode::CONFLICT, error.to_string());
         }
         tracing::info!(

@@ -89,7 +89,7 @@ impl MasterProcess {
                     .weights
                     .insert(info.role.clone().unwrap_or_default(), info.weight);
             }
-            master.allocator.update_weights(&applied);
+            master.allocator.lock().update_weights(&applied);
             Response::new(StatusCode::OK)
         })
     }
@@ -121,7 +121,7 @@ impl MasterProcess {
                         .quotas
                         .insert(config.role.clone(), config.clone());
                 }
-                master.allocator.update_quota(&config.role, quota);
+                master.allocator.lock().update_quota(&config.role, quota);
             }
             Response::new(StatusCode::OK)
         })
@@ -318,7 +318,7 @@ impl MasterProcess {
             if agent.connected {
                 tracing::info!(agent = %id.value, "reactivating agent");
                 agent.active = true;
-                if let Err(error) = master.allocator.activate_agent(&id) {
+                if let Err(error) = master.allocator.lock().activate_agent(&id) {
                     tracing::error!(agent = %id.value, %error, "the allocator cannot activate the agent");
                 }
             }
