@@ -5,15 +5,14 @@
 mod common;
 
 use common::FakeAgent;
-use common::scheduler::Subscription;
+use common::scheduler::{Subscription, call, launch};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeSet;
 
 const ROLE: &str = "web";
 
 /// The golden snapshot's `allocator/` and `registrar/` keys, its role
-/// (`golden`) renamed to ours. Quota consumption needs a running task
-/// (the allocator crate's metrics test covers it), so it is left out.
+/// (`golden`) renamed to ours.
 fn golden_keys() -> BTreeSet<String> {
     let path = testkit::golden_dir().join("s5-endpoints/pretty/master-http/metrics_snapshot.json");
     let golden: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -22,7 +21,6 @@ fn golden_keys() -> BTreeSet<String> {
         .unwrap()
         .keys()
         .filter(|key| key.starts_with("allocator/") || key.starts_with("registrar/"))
-        .filter(|key| !key.ends_with("/consumed"))
         .map(|key| key.replace("/roles/golden/", &format!("/roles/{ROLE}/")))
         .collect()
 }
@@ -38,22 +36,79 @@ fn agent_cpus() -> f64 {
         .sum()
 }
 
+/// `/metrics/snapshot`, as JSON.
+async fn snapshot(master: &master::Master) -> Json {
+    common::get_json(master, "/metrics/snapshot").await
+}
+
+fn value(snapshot: &Json, name: &str) -> f64 {
+    snapshot[name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{name} in {snapshot}"))
+}
+
 #[tokio::test]
 async fn the_snapshot_has_every_allocator_and_registrar_key_of_mesos() {
     let master = common::start(&["--allocation_interval=50ms"]).await;
     let mut agent = FakeAgent::start(&master).await;
     agent.register().await;
     let body = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
-        "user": "root", "name": "metrics", "roles": [ROLE],
-        "capabilities": [{"type": "MULTI_ROLE"}]
+        "user": "root", "name": "metrics", "role": ROLE
     }}});
     let mut subscription = Subscription::json(master.runtime.address(), &body).await;
-    subscription.subscribed_framework_id().await;
+    let framework_id = subscription.subscribed_framework_id().await;
     let offers = subscription.next_event().await;
     assert_eq!(offers["type"], "OFFERS");
 
-    let snapshot = common::get_json(&master, "/metrics/snapshot").await;
-    let published: BTreeSet<String> = snapshot
+    let offered = snapshot(&master).await;
+    assert!(value(&offered, "allocator/mesos/allocation_runs") >= 1.0);
+    assert!(value(&offered, "allocator/mesos/allocation_run_ms/count") >= 1.0);
+    assert!(value(&offered, "allocator/mesos/allocation_run_latency_ms/count") >= 1.0);
+    assert_eq!(value(&offered, "allocator/event_queue_dispatches"), 0.0);
+    assert_eq!(
+        value(&offered, "allocator/mesos/event_queue_dispatches"),
+        0.0
+    );
+    assert_eq!(
+        value(&offered, "allocator/mesos/resources/cpus/total"),
+        agent_cpus()
+    );
+    // The whole agent is offered to the one framework.
+    assert_eq!(
+        value(
+            &offered,
+            "allocator/mesos/resources/cpus/offered_or_allocated"
+        ),
+        agent_cpus()
+    );
+    assert_eq!(
+        value(
+            &offered,
+            &format!("allocator/mesos/roles/{ROLE}/shares/dominant")
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &offered,
+            &format!("allocator/mesos/offer_filters/roles/{ROLE}/active")
+        ),
+        0.0
+    );
+    assert_eq!(value(&offered, "registrar/queued_operations"), 0.0);
+    assert!(value(&offered, "registrar/registry_size_bytes") > 0.0);
+    assert!(value(&offered, "registrar/state_fetch_ms") >= 0.0);
+    // Recovery's store and the agent's admission.
+    assert!(value(&offered, "registrar/state_store_ms/count") >= 2.0);
+
+    // A task of 0.1 cpus and 32 MB; the rest is refused for a while.
+    let accept = launch(&framework_id, &offers["offers"]["offers"][0], "task");
+    let answer = call(master.runtime.address(), &subscription.stream_id(), &accept).await;
+    assert_eq!(answer.status, 202);
+    agent.expect("mesos.internal.RunTaskMessage").await;
+
+    let running = snapshot(&master).await;
+    let published: BTreeSet<String> = running
         .as_object()
         .unwrap()
         .keys()
@@ -62,34 +117,23 @@ async fn the_snapshot_has_every_allocator_and_registrar_key_of_mesos() {
         .collect();
     let missing: Vec<_> = golden_keys().difference(&published).cloned().collect();
     assert!(missing.is_empty(), "missing: {missing:?}");
-
-    let value = |name: &str| {
-        snapshot[name]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{name} in {snapshot}"))
-    };
-    assert!(value("allocator/mesos/allocation_runs") >= 1.0);
-    assert!(value("allocator/mesos/allocation_run_ms/count") >= 1.0);
-    assert_eq!(value("allocator/event_queue_dispatches"), 0.0);
-    assert_eq!(value("allocator/mesos/resources/cpus/total"), agent_cpus());
-    // The whole agent is offered to the one framework.
     assert_eq!(
-        value("allocator/mesos/resources/cpus/offered_or_allocated"),
-        agent_cpus()
-    );
-    assert_eq!(
-        value(&format!("allocator/mesos/roles/{ROLE}/shares/dominant")),
+        value(
+            &running,
+            &format!("allocator/mesos/offer_filters/roles/{ROLE}/active")
+        ),
         1.0
     );
-    assert_eq!(
-        value(&format!(
-            "allocator/mesos/offer_filters/roles/{ROLE}/active"
-        )),
-        0.0
-    );
-    assert_eq!(value("registrar/queued_operations"), 0.0);
-    assert!(value("registrar/registry_size_bytes") > 0.0);
-    assert!(value("registrar/state_fetch_ms") >= 0.0);
-    // Recovery's store and the agent's admission.
-    assert!(value("registrar/state_store_ms/count") >= 2.0);
+    // What the task uses is consumed by its role and, as in Mesos, by the
+    // root of the role tree (named "").
+    for role in [ROLE, ""] {
+        let consumed = |name: &str| {
+            value(
+                &running,
+                &format!("allocator/mesos/quota/roles/{role}/resources/{name}/consumed"),
+            )
+        };
+        assert_eq!(consumed("cpus"), 0.1);
+        assert_eq!(consumed("mem"), 32.0);
+    }
 }
