@@ -443,13 +443,13 @@ const SHARED_PIECE_MINIMUM: usize = 256;
 
 impl PipeWriter {
     /// Adds `piece` to the body without copying it.
-    pub fn write_shared(&mut self, piece: &Bytes) -> std::io::Result<()> {
+    pub fn write_shared(&mut self, piece: Bytes) -> std::io::Result<()> {
         if piece.len() < SHARED_PIECE_MINIMUM {
-            return std::io::Write::write_all(self, piece);
+            return std::io::Write::write_all(self, &piece);
         }
         self.seal_buffer();
         self.parts_bytes += piece.len();
-        self.parts.push(piece.clone());
+        self.parts.push(piece);
         self.send_if_full()
     }
 
@@ -693,9 +693,9 @@ mod tests {
         let piece = Bytes::from(vec![b'x'; SHARED_PIECE_MINIMUM]);
         let short = Bytes::from_static(b"short");
         writer.write_all(b"[").unwrap();
-        writer.write_shared(&piece).unwrap();
-        writer.write_shared(&short).unwrap();
-        writer.write_shared(&piece).unwrap();
+        writer.write_shared(piece.clone()).unwrap();
+        writer.write_shared(short).unwrap();
+        writer.write_shared(piece.clone()).unwrap();
         writer.write_all(b"]").unwrap();
         writer.flush().unwrap();
         let (bytes, parts) = received(chunks.blocking_recv());

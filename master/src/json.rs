@@ -156,23 +156,35 @@ fn attributes(info: &SlaveInfo) -> Json {
 /// Mesos's `json(SlaveInfo)`: what `/state` shows of any agent, including
 /// recovered ones.
 fn agent_info(info: &SlaveInfo) -> Map<String, Json> {
-    let mut out = Map::new();
-    out.insert(
-        "id".into(),
-        json!(
-            info.id
-                .as_ref()
-                .map(|id| id.value.as_str())
-                .unwrap_or_default()
-        ),
-    );
-    out.insert("hostname".into(), json!(info.hostname));
-    out.insert("port".into(), json!(info.port()));
-    out.insert("attributes".into(), attributes(info));
-    if let Some(domain) = &info.domain {
-        out.insert("domain".into(), proto::json::to_value(domain));
+    match serde_json::to_value(AgentInfoJson(info)) {
+        Ok(Json::Object(object)) => object,
+        _ => unreachable!("an agent's info serialises as an object"),
     }
-    out
+}
+
+/// [`agent_info`]'s fields, serialised as they are written.
+struct AgentInfoJson<'a>(&'a SlaveInfo);
+
+impl AgentInfoJson<'_> {
+    fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        let info = self.0;
+        map.serialize_entry("id", crate::agents::agent_id(info))?;
+        map.serialize_entry("hostname", &info.hostname)?;
+        map.serialize_entry("port", &info.port())?;
+        map.serialize_entry("attributes", &attributes(info))?;
+        if let Some(domain) = &info.domain {
+            map.serialize_entry("domain", &proto::json::to_value(domain))?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for AgentInfoJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.serialize_fields(&mut map)?;
+        map.end()
+    }
 }
 
 /// Mesos's `SlaveWriter`: what `/state`, `/slaves` and `/state-summary`
@@ -198,9 +210,7 @@ impl Serialize for AgentJson<'_> {
         let visible_reservations = reservations.iter().filter(|(role, _)| viewer.role(role));
         let unreserved = agent.total.unreserved();
         let mut map = serializer.serialize_map(None)?;
-        for (key, value) in &agent_info(&agent.info) {
-            map.serialize_entry(key, value)?;
-        }
+        AgentInfoJson(&agent.info).serialize_fields(&mut map)?;
         map.serialize_entry("pid", &agent.pid.to_string())?;
         map.serialize_entry("registered_time", &seconds(agent.registered_time))?;
         if let Some(at) = agent.reregistered_time {
@@ -675,7 +685,7 @@ fn write_framework(
     framework: &FrameworkView,
     out: &mut impl Body,
 ) -> io::Result<()> {
-    let tasks = || view.framework_tasks(framework.id());
+    let tasks = view.framework_tasks(framework.id());
     let used = view.framework_used(framework.id());
     let info = &framework.info;
     let mut fields = framework_summary(framework, &used);
@@ -734,13 +744,20 @@ fn write_framework(
             .collect(),
     );
     fields.insert("offer_constraints".into(), json!({}));
-    let unreachable = |task: &&Arc<TaskRecord>| task.state() == TaskState::TaskUnreachable;
+    // One walk over the live tasks: the unreachable (few) are kept aside
+    // for their own list.
+    let mut unreachable = Vec::new();
+    let reachable = tasks.filter(|task| {
+        let is_unreachable = task.state() == TaskState::TaskUnreachable;
+        if is_unreachable {
+            unreachable.push(*task);
+        }
+        !is_unreachable
+    });
     let mut object = ObjectWriter::open(out, &fields)?;
-    object.field("tasks", |out| {
-        write_tasks(out, tasks().filter(|task| !unreachable(task)))
-    })?;
+    object.field("tasks", |out| write_tasks(out, reachable))?;
     object.field("unreachable_tasks", |out| {
-        write_tasks(out, tasks().filter(unreachable))
+        write_tasks(out, unreachable.into_iter())
     })?;
     object.field("completed_tasks", |out| {
         write_tasks(out, framework.completed_tasks.iter())
@@ -751,8 +768,8 @@ fn write_framework(
 /// A body being written, which may take a piece of text held elsewhere
 /// without copying it: the tasks' JSON, in a streamed body.
 pub trait Body: Write {
-    fn write_shared(&mut self, piece: &Bytes) -> io::Result<()> {
-        self.write_all(piece)
+    fn write_shared(&mut self, piece: Bytes) -> io::Result<()> {
+        self.write_all(&piece)
     }
 }
 
@@ -761,7 +778,7 @@ impl Body for Vec<u8> {}
 impl<W: Write> Body for flate2::write::GzEncoder<W> {}
 
 impl Body for libprocess::PipeWriter {
-    fn write_shared(&mut self, piece: &Bytes) -> io::Result<()> {
+    fn write_shared(&mut self, piece: Bytes) -> io::Result<()> {
         libprocess::PipeWriter::write_shared(self, piece)
     }
 }
@@ -773,7 +790,7 @@ fn write_tasks<'a>(
 ) -> io::Result<()> {
     out.write_all(b"[")?;
     for (n, task) in tasks.enumerate() {
-        out.write_shared(&task.json_in_list(n == 0))?;
+        out.write_shared(task.json_in_list(n == 0))?;
     }
     out.write_all(b"]")
 }
