@@ -367,9 +367,15 @@ async fn write_response(
 /// The most slices one `writev` takes (Linux's `IOV_MAX`).
 const WRITE_SLICES: usize = 1024;
 
-/// Writes all of `buf` with up to [`WRITE_SLICES`] slices a system call: a
-/// chunk gathered from a thousand pieces goes out in one call, where
-/// `write_all_buf` would make sixteen.
+/// About the most one `writev` of a large chunk sends before the
+/// connection gives way to the worker's other tasks.
+const WRITE_QUANTUM: usize = 256 << 10;
+
+/// Writes all of `buf`, a quarter of a megabyte (up to [`WRITE_SLICES`]
+/// slices) a system call, yielding the worker after each: a chunk gathered
+/// from many pieces goes out in few calls, and while a large body is being
+/// sent the worker's other connections (a `/health` probe, say) wait for
+/// one call, not for as much as the socket takes.
 async fn write_all_vectored(
     writer: &mut OwnedWriteHalf,
     buf: &mut impl Buf,
@@ -378,12 +384,20 @@ async fn write_all_vectored(
         let written = {
             let mut slices = [std::io::IoSlice::new(&[]); WRITE_SLICES];
             let filled = buf.chunks_vectored(&mut slices);
-            writer.write_vectored(&slices[..filled]).await?
+            let mut bytes = 0;
+            let within_quantum = slices[..filled].iter().take_while(|slice| {
+                let fits = bytes == 0 || bytes + slice.len() <= WRITE_QUANTUM;
+                bytes += slice.len();
+                fits
+            });
+            let count = within_quantum.count();
+            writer.write_vectored(&slices[..count]).await?
         };
         if written == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
         buf.advance(written);
+        tokio::task::yield_now().await;
     }
     Ok(())
 }

@@ -799,7 +799,7 @@ fn write_tasks<'a>(
 fn write_array<W: Write, T>(
     out: &mut W,
     items: impl Iterator<Item = T>,
-    write: impl Fn(&mut W, T) -> io::Result<()>,
+    mut write: impl FnMut(&mut W, T) -> io::Result<()>,
 ) -> io::Result<()> {
     out.write_all(b"[")?;
     for (n, item) in items.enumerate() {
@@ -866,13 +866,18 @@ impl List {
     fn write(self, view: &ReadView, out: &mut impl Body) -> io::Result<()> {
         let frameworks = match self {
             List::Agents => {
+                // Each agent serialised into a scratch buffer, then written
+                // whole: the body is not called for every token.
+                let mut text = Vec::with_capacity(2048);
                 return write_array(out, view.agents.registered.values(), |out, agent| {
                     let agent = AgentJson {
                         view,
                         agent,
                         full: false,
                     };
-                    Ok(serde_json::to_writer(out, &agent)?)
+                    text.clear();
+                    serde_json::to_writer(&mut text, &agent)?;
+                    out.write_all(&text)
                 });
             }
             List::Frameworks => &view.frameworks,
