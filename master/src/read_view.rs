@@ -16,8 +16,8 @@
 //! 2. A read request's handler, on the master's mailbox, takes a
 //!    [`ReadView`] — those clones plus a few scalars, microseconds however
 //!    big the cluster — and returns at once with a deferred reply.
-//! 3. A blocking-pool thread renders the view as JSON or protobuf and
-//!    answers the client.
+//! 3. One of the rendering threads renders the view as JSON or protobuf
+//!    and answers the client.
 //!
 //! So 20 concurrent `/master/state` readers at 10,000 agents cost the
 //! master 20 small copies; messages and `/health` never queue behind a
@@ -32,7 +32,9 @@
 //! once than there are cores. What makes a large rendering cheap is the
 //! tasks': each task's JSON is written once per version of the task
 //! ([`TaskRecord::json_in_list`]) and every streamed body after that
-//! sends that text from where it is, uncopied (`PipeWriter::write_shared`).
+//! sends that text from where it is, uncopied (`PipeWriter::write_shared`);
+//! a framework's tasks are read in order from the master's own table
+//! ([`TaskTable`]), and agents are serialised straight into the body.
 //!
 //! Two alternatives were set aside: Mesos's batching (rendering still holds
 //! the master up, for the length of the slowest rendering), and a copy
