@@ -108,6 +108,16 @@ fn unreserve_call(agent: &str, resources: Json) -> Json {
     }})
 }
 
+/// RESERVE_RESOURCES of `resources` on `agent`, answered.
+async fn reserve(master: &master::Master, agent: &str, resources: Json) -> common::Answer {
+    common::operator_call(master, reserve_call(agent, resources)).await
+}
+
+/// UNRESERVE_RESOURCES of `resources` on `agent`, answered.
+async fn unreserve(master: &master::Master, agent: &str, resources: Json) -> common::Answer {
+    common::operator_call(master, unreserve_call(agent, resources)).await
+}
+
 fn create_call(agent: &str, volumes: Json) -> Json {
     json!({"type": "CREATE_VOLUMES", "create_volumes": {
         "agent_id": {"value": agent}, "volumes": volumes
@@ -200,8 +210,8 @@ async fn a_reservation_reaches_the_agent_and_its_state_and_is_undone() {
     let (master, mut agent, agent_id) = master_and_agent(&[]).await;
     let resources = json!([reserved("cpus", 1.0, "ops"), reserved("mem", 512.0, "ops")]);
 
-    let answer = common::operator_call(&master, reserve_call(&agent_id, resources.clone())).await;
-    let reserve = applied(&mut agent, answer, offer::operation::Type::Reserve).await;
+    let answer = reserve(&master, &agent_id, resources.clone()).await;
+    let reservation = applied(&mut agent, answer, offer::operation::Type::Reserve).await;
     let slave = slave(&master).await;
     assert_eq!(slave["reserved_resources"]["ops"]["cpus"], 1.0);
     assert_eq!(slave["reserved_resources"]["ops"]["mem"], 512.0);
@@ -220,10 +230,10 @@ async fn a_reservation_reaches_the_agent_and_its_state_and_is_undone() {
     assert_eq!(operations[0]["info"]["type"], "RESERVE");
     assert_eq!(operations[0]["latest_status"]["state"], "OPERATION_PENDING");
     assert_eq!(operations[0]["agent_id"]["value"], agent_id.as_str());
-    finish(&mut agent, &agent_id, &reserve).await;
+    finish(&mut agent, &agent_id, &reservation).await;
     assert!(get_operations(&master).await.is_empty());
 
-    let answer = common::operator_call(&master, unreserve_call(&agent_id, resources)).await;
+    let answer = unreserve(&master, &agent_id, resources).await;
     applied(&mut agent, answer, offer::operation::Type::Unreserve).await;
     let slave = common::get_json(&master, "/master/slaves").await["slaves"][0].clone();
     assert_eq!(slave["reserved_resources"], json!({}));
@@ -311,11 +321,7 @@ async fn an_agent_without_resource_providers_is_sent_its_checkpointed_resources(
         .decode();
     let agent_id = registered.slave_id.value;
 
-    let answer = common::operator_call(
-        &master,
-        reserve_call(&agent_id, json!([reserved("disk", 100.0, "ops")])),
-    )
-    .await;
+    let answer = reserve(&master, &agent_id, json!([reserved("disk", 100.0, "ops")])).await;
     assert_eq!(answer.status, 202, "{}", answer.text());
     let checkpoint: CheckpointResourcesMessage = agent
         .expect("mesos.internal.CheckpointResourcesMessage")
@@ -377,28 +383,16 @@ async fn offers_are_rescinded_to_make_room_and_what_is_not_there_conflicts() {
     let offer_id = offers["offers"]["offers"][0]["id"]["value"].clone();
 
     // The framework holds all of the agent: the offer goes, the reservation is made.
-    let answer = common::operator_call(
-        &master,
-        reserve_call(&agent_id, json!([reserved("cpus", 1.0, "ops")])),
-    )
-    .await;
+    let answer = reserve(&master, &agent_id, json!([reserved("cpus", 1.0, "ops")])).await;
     let rescind = framework.next_event().await;
     assert_eq!(rescind["type"], "RESCIND", "{rescind}");
     assert_eq!(rescind["rescind"]["offer_id"]["value"], offer_id);
     applied(&mut agent, answer, offer::operation::Type::Reserve).await;
 
     // More than the agent has: 409, and the agent is left alone.
-    let answer = common::operator_call(
-        &master,
-        reserve_call(&agent_id, json!([reserved("cpus", 8.0, "ops")])),
-    )
-    .await;
+    let answer = reserve(&master, &agent_id, json!([reserved("cpus", 8.0, "ops")])).await;
     assert_eq!(answer.status, 409, "{}", answer.text());
-    let answer = common::operator_call(
-        &master,
-        unreserve_call(&agent_id, json!([reserved("cpus", 2.0, "ops")])),
-    )
-    .await;
+    let answer = unreserve(&master, &agent_id, json!([reserved("cpus", 2.0, "ops")])).await;
     assert_eq!(answer.status, 409, "{}", answer.text());
     assert_eq!(
         slave(&master).await["reserved_resources"]["ops"]["cpus"],
@@ -514,23 +508,21 @@ async fn the_acls_decide_who_may_reserve_for_which_role() {
         "view_roles": [{"principals": {"type": "ANY"}, "roles": {"type": "ANY"}}]
     });
     let (master, mut agent, agent_id) = master_and_agent(&[&format!("--acls={acls}")]).await;
-    let denied = common::operator_call(
-        &master,
-        reserve_call(&agent_id, json!([reserved("cpus", 1.0, "denied")])),
-    )
-    .await;
+    let denied = reserve(&master, &agent_id, json!([reserved("cpus", 1.0, "denied")])).await;
     assert_eq!(denied.status, 403, "{}", denied.text());
-    let allowed = common::operator_call(
+    let allowed = reserve(
         &master,
-        reserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
+        &agent_id,
+        json!([reserved("cpus", 1.0, "allowed")]),
     )
     .await;
     applied(&mut agent, allowed, offer::operation::Type::Reserve).await;
     // Unreserving is a separate permission nobody has here, and moving a
     // reservation (RESERVE with a source) needs it too.
-    let unreserve = common::operator_call(
+    let unreserve = unreserve(
         &master,
-        unreserve_call(&agent_id, json!([reserved("cpus", 1.0, "allowed")])),
+        &agent_id,
+        json!([reserved("cpus", 1.0, "allowed")]),
     )
     .await;
     assert_eq!(unreserve.status, 403, "{}", unreserve.text());
