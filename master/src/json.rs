@@ -154,15 +154,7 @@ fn attributes(info: &SlaveInfo) -> Json {
 }
 
 /// Mesos's `json(SlaveInfo)`: what `/state` shows of any agent, including
-/// recovered ones.
-fn agent_info(info: &SlaveInfo) -> Map<String, Json> {
-    match serde_json::to_value(AgentInfoJson(info)) {
-        Ok(Json::Object(object)) => object,
-        _ => unreachable!("an agent's info serialises as an object"),
-    }
-}
-
-/// [`agent_info`]'s fields, serialised as they are written.
+/// recovered ones; serialised as it is written.
 struct AgentInfoJson<'a>(&'a SlaveInfo);
 
 impl AgentInfoJson<'_> {
@@ -261,13 +253,8 @@ fn agent(view: &ReadView, agent: &Agent, full: bool) -> Map<String, Json> {
 }
 
 fn recovered_agents(agents: &Agents) -> Json {
-    Json::Array(
-        agents
-            .recovered
-            .values()
-            .map(|info| Json::Object(agent_info(info)))
-            .collect(),
-    )
+    let infos: Vec<AgentInfoJson<'_>> = agents.recovered.values().map(AgentInfoJson).collect();
+    serde_json::to_value(infos).expect("agents' infos are JSON")
 }
 
 fn master_info(info: &MasterInfo) -> Json {
